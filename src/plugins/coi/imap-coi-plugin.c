@@ -1,0 +1,56 @@
+/* Copyright (c) the dovecot-coi authors, see the included COPYING file */
+
+#include "imap-common.h"
+#include "str.h"
+#include "module-dir.h"
+#include "mail-user.h"
+#include "mail-storage-service.h"
+#include "imap-client.h"
+#include "coi-plugin.h"
+#include "imap-coi-plugin.h"
+
+#define PUSH_COI_PLUGIN_NAME "push_coi"
+
+const char *imap_coi_plugin_version = DOVECOT_ABI_VERSION;
+const char *imap_coi_plugin_dependencies[] = { COI_PLUGIN_NAME, NULL };
+const char imap_coi_plugin_binary_dependency[] = "imap";
+
+static struct module *imap_coi_module;
+static imap_client_created_func_t *next_hook_client_created;
+
+static bool imap_coi_push_loaded(struct mail_user *user)
+{
+	struct module *push_module;
+
+	push_module = module_dir_find(mail_storage_service_modules,
+				      PUSH_COI_PLUGIN_NAME);
+	return push_module != NULL &&
+		mail_user_is_plugin_loaded(user, push_module);
+}
+
+static void imap_coi_client_created(struct client **clientp)
+{
+	struct client *client = *clientp;
+
+	if (mail_user_is_plugin_loaded(client->user, imap_coi_module) &&
+	    coi_user_is_enabled(client->user)) {
+		str_append(client->capability_string, " COI");
+		if (imap_coi_push_loaded(client->user))
+			str_append(client->capability_string, " WEBPUSH");
+	}
+
+	if (next_hook_client_created != NULL)
+		next_hook_client_created(clientp);
+}
+
+void imap_coi_plugin_init(struct module *module)
+{
+	imap_coi_module = module;
+	next_hook_client_created =
+		imap_client_created_hook_set(imap_coi_client_created);
+}
+
+void imap_coi_plugin_deinit(void)
+{
+	imap_client_created_hook_set(next_hook_client_created);
+}

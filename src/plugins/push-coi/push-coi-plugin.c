@@ -1,0 +1,56 @@
+/* Copyright (c) the dovecot-coi authors, see the included COPYING file */
+
+#include "lib.h"
+#include "mail-user.h"
+#include "mail-storage-hooks.h"
+#include "push-coi-plugin.h"
+
+const char *push_coi_plugin_version = DOVECOT_ABI_VERSION;
+const char *push_coi_plugin_dependencies[] = { "push_notification", NULL };
+
+struct event_category event_category_push_coi = {
+	.name = "push-coi",
+};
+
+struct push_coi_user_module push_coi_user_module =
+	MODULE_CONTEXT_INIT(&mail_user_module_register);
+
+static void push_coi_user_deinit(struct mail_user *user)
+{
+	struct push_coi_user *puser = PUSH_COI_USER_CONTEXT_REQUIRE(user);
+
+	event_unref(&puser->event);
+	puser->module_ctx.super.deinit(user);
+}
+
+static void push_coi_mail_user_created(struct mail_user *user)
+{
+	struct mail_user_vfuncs *v = user->vlast;
+	struct push_coi_user *puser;
+
+	puser = p_new(user->pool, struct push_coi_user, 1);
+	puser->module_ctx.super = *v;
+	user->vlast = &puser->module_ctx.super;
+	v->deinit = push_coi_user_deinit;
+
+	puser->event = event_create(user->event);
+	event_add_category(puser->event, &event_category_push_coi);
+	event_set_append_log_prefix(puser->event, "push-coi: ");
+
+	MODULE_CONTEXT_SET(user, push_coi_user_module, puser);
+	e_debug(puser->event, "plugin loaded for user");
+}
+
+static struct mail_storage_hooks push_coi_mail_storage_hooks = {
+	.mail_user_created = push_coi_mail_user_created,
+};
+
+void push_coi_plugin_init(struct module *module)
+{
+	mail_storage_hooks_add(module, &push_coi_mail_storage_hooks);
+}
+
+void push_coi_plugin_deinit(void)
+{
+	mail_storage_hooks_remove(&push_coi_mail_storage_hooks);
+}

@@ -1,0 +1,5 @@
+"""Integration test harness of dovecot-coi: a real Dovecot per test class."""
+
+from .dovecot import Dovecot, LogError, build_dir  # noqa: F401
+from .imap import ImapClient, Literal, Response, quote  # noqa: F401
+from .case import DovecotTestCase, message  # noqa: F401
