@@ -1,0 +1,34 @@
+#ifndef COI_DETECT_H
+#define COI_DETECT_H
+
+/* Pure COI message detection (CS-15) and group-id extraction. No mail
+   storage here: callers pass raw header values (as found in the message,
+   possibly folded, possibly NULL when the header is missing). Used by the
+   coi plugin at delivery and by push_coi for the push payload. */
+
+struct coi_detect_headers {
+	/* TRUE when a Chat-Version header is present (any value). */
+	bool have_chat_version;
+	/* Raw values of Message-ID and References, or NULL when missing. */
+	const char *message_id;
+	const char *references;
+};
+
+/* Returns TRUE when the message is a COI message: a Chat-Version header
+   is present, or the Message-ID starts with "chat$" inside its angle
+   brackets, or the first message-id of References does. */
+bool coi_detect_is_chat(const struct coi_detect_headers *hdr);
+
+/* Returns the group ID ("chat$group.<ID>." with <ID> at least 12
+   characters of [0-9A-Za-z_-], case-sensitive) taken from the Message-ID
+   or, failing that, from the first message-id of References. Returns NULL
+   for one-to-one chats and non-chat messages. The result is allocated from
+   the data stack. */
+const char *coi_detect_group_id(const struct coi_detect_headers *hdr);
+
+/* Returns the first message-id (without angle brackets, comments and
+   whitespace skipped, folding allowed) of a Message-ID or References
+   value, or NULL when there is none. Allocated from the data stack. */
+const char *coi_detect_first_msgid(const char *value);
+
+#endif
