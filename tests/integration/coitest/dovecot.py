@@ -80,7 +80,8 @@ class Dovecot:
     def __init__(self, mail_plugins="coi", imap_plugins="imap_coi",
                  lda_plugins="", plugin=None, extra_conf="",
                  users=("alice", "bob"), imap_metadata=True, debug=False,
-                 attribute_dict=True):
+                 attribute_dict=True, directory=None, imap_port=None,
+                 lmtp_port=None, detach=False):
         self.mail_plugins = mail_plugins
         self.imap_plugins = imap_plugins
         self.lda_plugins = lda_plugins
@@ -90,6 +91,11 @@ class Dovecot:
         self.imap_metadata = imap_metadata
         self.debug = debug
         self.attribute_dict = attribute_dict
+        self.fixed_dir = directory
+        self.imap_port = imap_port
+        self.lmtp_port = lmtp_port
+        # detach: the Dovecot outlives this Python process (the demo)
+        self.detach = detach
         self.password = "secret"
         self.proc = None
         self.dir = None
@@ -219,10 +225,14 @@ plugin {{
     # --- lifecycle -------------------------------------------------------
 
     def start(self):
-        self.dir = tempfile.mkdtemp(prefix="coitest-")
+        if self.fixed_dir:
+            self.dir = self.fixed_dir
+            os.makedirs(self.dir)
+        else:
+            self.dir = tempfile.mkdtemp(prefix="coitest-")
         os.chmod(self.dir, 0o755)
-        self.imap_port = free_port()
-        self.lmtp_port = free_port()
+        self.imap_port = self.imap_port or free_port()
+        self.lmtp_port = self.lmtp_port or free_port()
         self._make_module_dir()
         for sub in ("run", "state"):
             os.mkdir(os.path.join(self.dir, sub))
@@ -239,7 +249,10 @@ plugin {{
             raise RuntimeError("dovecot rejects the test config: " + check.stderr)
         self.proc = subprocess.Popen([DOVECOT, "-F", "-c", self.config_path],
                                      stdout=subprocess.DEVNULL,
-                                     stderr=open(os.path.join(self.dir, "dovecot.stderr"), "w"))
+                                     stderr=open(os.path.join(self.dir, "dovecot.stderr"), "w"),
+                                     start_new_session=self.detach)
+        with open(os.path.join(self.dir, "dovecot.pid"), "w") as f:
+            f.write("%d\n" % self.proc.pid)
         deadline = time.time() + 20
         while True:
             if self.proc.poll() is not None:

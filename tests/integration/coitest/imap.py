@@ -98,8 +98,9 @@ def parse_tokens(data):
             stack[-1].append(bytes(data[start:start + size]))
             pos = start + size
         else:
-            # atom; brackets inside are part of it (BODY[HEADER], [CANNOT])
-            m = re.match(rb'[^ ()"\r\n{]+(\[[^\]]*\][^ ()\r\n]*)?', data[pos:])
+            # atom; a [...] section inside is part of it, spaces and
+            # parentheses included (BODY[HEADER.FIELDS (A B)], [UIDVALIDITY 1])
+            m = re.match(rb'(?:[^ ()"\r\n{\[]+|\[[^\]]*\])+', data[pos:])
             if not m:
                 raise ImapError("cannot parse %r" % data[pos:])
             word = m.group(0).decode("utf-8", errors="surrogateescape")
