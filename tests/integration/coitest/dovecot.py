@@ -126,6 +126,16 @@ class Dovecot:
             os.symlink(path, os.path.join(mdir, name))
         return mdir
 
+    def _protocol_blocks(self):
+        # Only non-empty ones: an admin's own protocol blocks (e.g. from an
+        # included file) then see the global mail_plugins.
+        out = []
+        for proto, plugins in (("imap", self.imap_plugins), ("lmtp", self.lda_plugins),
+                               ("lda", self.lda_plugins)):
+            if plugins:
+                out.append("protocol %s {\n  mail_plugins = $mail_plugins %s\n}" % (proto, plugins))
+        return "\n".join(out)
+
     def config_text(self):
         plugin_lines = "\n".join("  %s = %s" % (k, v) for k, v in sorted(self.plugin.items()))
         attr = ""
@@ -206,15 +216,7 @@ service stats {{
     mode = 0666
   }}
 }}
-protocol imap {{
-  mail_plugins = $mail_plugins {self.imap_plugins}
-}}
-protocol lmtp {{
-  mail_plugins = $mail_plugins {self.lda_plugins}
-}}
-protocol lda {{
-  mail_plugins = $mail_plugins {self.lda_plugins}
-}}
+{self._protocol_blocks()}
 plugin {{
   sieve = file:~/sieve;active=~/.dovecot.sieve
 {plugin_lines}
