@@ -3,3 +3,4 @@
 from .dovecot import Dovecot, LogError, build_dir  # noqa: F401
 from .imap import ImapClient, Literal, Response, quote  # noqa: F401
 from .case import DovecotTestCase, message  # noqa: F401
+from .pushreceiver import Answer, PushReceiver, Subscriber, VapidKey  # noqa: F401
