@@ -9,6 +9,7 @@ autoconf automake libtool pkg-config make gcc
 dovecot-dev libcurl4-openssl-dev libjansson-dev libssl-dev
 dovecot-core dovecot-imapd dovecot-lmtpd dovecot-sieve
 python3 python3-cryptography openssl
+debhelper dpkg-dev fakeroot
 "
 
 missing=""

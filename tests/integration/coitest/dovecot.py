@@ -81,7 +81,7 @@ class Dovecot:
                  lda_plugins="", plugin=None, extra_conf="",
                  users=("alice", "bob"), imap_metadata=True, debug=False,
                  attribute_dict=True, directory=None, imap_port=None,
-                 lmtp_port=None, detach=False):
+                 lmtp_port=None, detach=False, module_dir=None):
         self.mail_plugins = mail_plugins
         self.imap_plugins = imap_plugins
         self.lda_plugins = lda_plugins
@@ -96,6 +96,8 @@ class Dovecot:
         self.lmtp_port = lmtp_port
         # detach: the Dovecot outlives this Python process (the demo)
         self.detach = detach
+        # module_dir="system": Dovecot's own module dir, not the build tree
+        self.module_dir = module_dir
         self.password = "secret"
         self.proc = None
         self.dir = None
@@ -118,11 +120,16 @@ class Dovecot:
     # --- configuration ---------------------------------------------------
 
     def _make_module_dir(self):
+        if self.module_dir == "system":
+            return SYSTEM_MODULE_DIR
         mdir = os.path.join(self.dir, "modules")
         os.mkdir(mdir)
+        ours = plugin_files()
+        # The build tree's plugins win over installed ones of the same name.
         for name in os.listdir(SYSTEM_MODULE_DIR):
-            os.symlink(os.path.join(SYSTEM_MODULE_DIR, name), os.path.join(mdir, name))
-        for name, path in plugin_files().items():
+            if name not in ours:
+                os.symlink(os.path.join(SYSTEM_MODULE_DIR, name), os.path.join(mdir, name))
+        for name, path in ours.items():
             os.symlink(path, os.path.join(mdir, name))
         return mdir
 
@@ -160,7 +167,7 @@ login_trusted_networks = 127.0.0.0/8
 first_valid_uid = 1
 mail_debug = {"yes" if self.debug else "no"}
 mail_location = maildir:~/Maildir
-mail_plugin_dir = {self.dir}/modules
+mail_plugin_dir = {self.mail_plugin_dir}
 mail_plugins = $mail_plugins {self.mail_plugins}
 {attr}
 imap_metadata = {"yes" if self.imap_metadata else "no"}
@@ -235,7 +242,7 @@ plugin {{
         os.chmod(self.dir, 0o755)
         self.imap_port = self.imap_port or free_port()
         self.lmtp_port = self.lmtp_port or free_port()
-        self._make_module_dir()
+        self.mail_plugin_dir = self._make_module_dir()
         for sub in ("run", "state"):
             os.mkdir(os.path.join(self.dir, sub))
         home_root = os.path.join(self.dir, "home")
