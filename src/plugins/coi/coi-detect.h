@@ -6,6 +6,12 @@
    possibly folded, possibly NULL when the header is missing). Used by the
    coi plugin at delivery and by push_coi for the push payload. */
 
+/* A group ID has this many characters of [0-9A-Za-z_-] at least. */
+#define COI_DETECT_GROUP_ID_MIN_LEN 12
+/* Longer IDs are not taken as group IDs (the push payload carries at most
+   128 octets, and a cut ID would name another group). */
+#define COI_DETECT_GROUP_ID_MAX_LEN 128
+
 struct coi_detect_headers {
 	/* TRUE when a Chat-Version header is present (any value). */
 	bool have_chat_version;
@@ -16,11 +22,13 @@ struct coi_detect_headers {
 
 /* Returns TRUE when the message is a COI message: a Chat-Version header
    is present, or the Message-ID starts with "chat$" inside its angle
-   brackets, or the first message-id of References does. */
+   brackets, or the first message-id of References does ("chat$" is
+   matched case-sensitively). */
 bool coi_detect_is_chat(const struct coi_detect_headers *hdr);
 
 /* Returns the group ID ("chat$group.<ID>." with <ID> at least 12
-   characters of [0-9A-Za-z_-], case-sensitive) taken from the Message-ID
+   characters of [0-9A-Za-z_-], case-sensitive, at most
+   COI_DETECT_GROUP_ID_MAX_LEN) taken from the Message-ID
    or, failing that, from the first message-id of References. Returns NULL
    for one-to-one chats and non-chat messages. The result is allocated from
    the data stack. */
@@ -28,7 +36,10 @@ const char *coi_detect_group_id(const struct coi_detect_headers *hdr);
 
 /* Returns the first message-id (without angle brackets, comments and
    whitespace skipped, folding allowed) of a Message-ID or References
-   value, or NULL when there is none. Allocated from the data stack. */
+   value, or NULL when there is none. Quoted strings and bare words without
+   '@' outside brackets (obsolete phrases) are skipped; a bare word with '@'
+   counts as a message-id written without brackets; an unterminated "<..."
+   holds none. Allocated from the data stack. */
 const char *coi_detect_first_msgid(const char *value);
 
 #endif

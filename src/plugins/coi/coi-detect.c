@@ -1,0 +1,175 @@
+/* Copyright (c) the dovecot-coi authors, see the included COPYING file */
+
+#include "lib.h"
+#include "str.h"
+#include "coi-detect.h"
+
+/* How message-ids are found in a header value (RFC 5322 msg-id, read
+   leniently):
+
+   - Folding whitespace (SP, HTAB, CR, LF) between ids is skipped.
+   - Comments "( ... )" are skipped, nested, with quoted pairs ("\)").
+     An unterminated comment runs to the end of the value.
+   - Quoted strings outside angle brackets (obsolete phrases in
+     References) are skipped.
+   - "<...>" is a message-id; whitespace inside it (obsolete folding) is
+     removed. An empty "<>" is skipped. An unterminated "<..." holds no
+     message-id.
+   - Sloppy mailers write ids without brackets: a bare word (up to
+     whitespace, '(', '<' or '"') that contains '@' is taken as a
+     message-id. Bare words without '@' are phrases and skipped. */
+
+#define COI_CHAT_PREFIX "chat$"
+#define COI_GROUP_PREFIX "chat$group."
+
+static bool coi_is_fws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* p points at '('. Returns the position after the comment (nested
+   comments and quoted pairs allowed), or the end of the string when it is
+   unterminated. */
+static const char *coi_skip_comment(const char *p)
+{
+	unsigned int depth = 0;
+
+	for (; *p != '\0'; p++) {
+		if (*p == '\\') {
+			if (p[1] == '\0')
+				break;
+			p++;
+		} else if (*p == '(') {
+			depth++;
+		} else if (*p == ')') {
+			if (--depth == 0)
+				return p + 1;
+		}
+	}
+	return p;
+}
+
+/* p points at '"'. Returns the position after the quoted string, or the
+   end of the string when it is unterminated. */
+static const char *coi_skip_quoted(const char *p)
+{
+	for (p++; *p != '\0'; p++) {
+		if (*p == '\\') {
+			if (p[1] == '\0')
+				break;
+			p++;
+		} else if (*p == '"') {
+			return p + 1;
+		}
+	}
+	return p;
+}
+
+/* Copies [start, end) without whitespace. */
+static const char *coi_strdup_no_fws(const char *start, const char *end)
+{
+	string_t *str = t_str_new(end - start + 1);
+
+	for (; start < end; start++) {
+		if (!coi_is_fws(*start))
+			str_append_c(str, *start);
+	}
+	return str_c(str);
+}
+
+const char *coi_detect_first_msgid(const char *value)
+{
+	const char *p = value, *start, *end;
+
+	if (value == NULL)
+		return NULL;
+
+	while (*p != '\0') {
+		if (coi_is_fws(*p)) {
+			p++;
+		} else if (*p == '(') {
+			p = coi_skip_comment(p);
+		} else if (*p == '"') {
+			p = coi_skip_quoted(p);
+		} else if (*p == '<') {
+			start = p + 1;
+			end = strchr(start, '>');
+			if (end == NULL) {
+				/* unterminated: no message-id here, and no
+				   '>' can close a later one either */
+				return NULL;
+			}
+			p = end + 1;
+			const char *id = coi_strdup_no_fws(start, end);
+			if (*id != '\0')
+				return id;
+		} else {
+			/* a bare word */
+			bool have_at = FALSE;
+
+			start = p;
+			while (*p != '\0' && !coi_is_fws(*p) && *p != '(' &&
+			       *p != '<' && *p != '"') {
+				if (*p == '@')
+					have_at = TRUE;
+				p++;
+			}
+			if (have_at)
+				return t_strdup_until(start, p);
+		}
+	}
+	return NULL;
+}
+
+static bool coi_msgid_is_chat(const char *id)
+{
+	return id != NULL && str_begins(id, COI_CHAT_PREFIX);
+}
+
+bool coi_detect_is_chat(const struct coi_detect_headers *hdr)
+{
+	bool ret;
+
+	if (hdr->have_chat_version)
+		return TRUE;
+	T_BEGIN {
+		ret = coi_msgid_is_chat(coi_detect_first_msgid(hdr->message_id)) ||
+			coi_msgid_is_chat(coi_detect_first_msgid(hdr->references));
+	} T_END;
+	return ret;
+}
+
+static bool coi_is_group_id_char(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') ||
+		(c >= 'a' && c <= 'z') || c == '_' || c == '-';
+}
+
+/* Returns the group ID of one message-id, or NULL. */
+static const char *coi_msgid_group_id(const char *id)
+{
+	const char *start, *p;
+	size_t len;
+
+	if (id == NULL || !str_begins(id, COI_GROUP_PREFIX))
+		return NULL;
+	start = id + strlen(COI_GROUP_PREFIX);
+	for (p = start; coi_is_group_id_char(*p); p++) ;
+	len = p - start;
+	if (*p != '.' || len < COI_DETECT_GROUP_ID_MIN_LEN ||
+	    len > COI_DETECT_GROUP_ID_MAX_LEN)
+		return NULL;
+	return t_strdup_until(start, p);
+}
+
+const char *coi_detect_group_id(const struct coi_detect_headers *hdr)
+{
+	const char *group_id;
+
+	group_id = coi_msgid_group_id(coi_detect_first_msgid(hdr->message_id));
+	if (group_id == NULL) {
+		group_id = coi_msgid_group_id(
+			coi_detect_first_msgid(hdr->references));
+	}
+	return group_id;
+}

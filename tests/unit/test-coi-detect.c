@@ -1,0 +1,247 @@
+/* Copyright (c) the dovecot-coi authors, see the included COPYING file */
+
+#include "lib.h"
+#include "str.h"
+#include "test-common.h"
+#include "coi-detect.h"
+
+static bool is_chat(bool chat_version, const char *message_id,
+		    const char *references)
+{
+	struct coi_detect_headers hdr = {
+		.have_chat_version = chat_version,
+		.message_id = message_id,
+		.references = references,
+	};
+	return coi_detect_is_chat(&hdr);
+}
+
+static const char *group_id(const char *message_id, const char *references)
+{
+	struct coi_detect_headers hdr = {
+		.message_id = message_id,
+		.references = references,
+	};
+	return coi_detect_group_id(&hdr);
+}
+
+static void test_detect_chat_version(void)
+{
+	test_begin("coi detect: Chat-Version header");
+	test_assert(is_chat(TRUE, NULL, NULL));
+	test_assert(is_chat(TRUE, "<plain@example.org>", "<a@b> <c@d>"));
+	test_assert(!is_chat(FALSE, NULL, NULL));
+	test_assert(!is_chat(FALSE, "<plain@example.org>", NULL));
+	test_assert(!is_chat(FALSE, "", ""));
+	test_end();
+}
+
+static void test_detect_message_id(void)
+{
+	test_begin("coi detect: Message-ID chat$");
+	test_assert(is_chat(FALSE, "<chat$abc.def@example.org>", NULL));
+	test_assert(is_chat(FALSE, "  \t<chat$abc@example.org>  ", NULL));
+	test_assert(is_chat(FALSE, "(comment) <chat$abc@example.org>", NULL));
+	test_assert(is_chat(FALSE, "(nested (comment <x@y>) \\) here)\r\n <chat$a@b>", NULL));
+	/* obsolete folding inside the brackets */
+	test_assert(is_chat(FALSE, "<chat$abc\r\n @example.org>", NULL));
+	test_assert(is_chat(FALSE, "<\r\n\tchat$abc@example.org>", NULL));
+	/* not at the start of the id */
+	test_assert(!is_chat(FALSE, "<x.chat$abc@example.org>", NULL));
+	test_assert(!is_chat(FALSE, "<chat@example.org>", NULL));
+	test_assert(!is_chat(FALSE, "<chat.abc@example.org>", NULL));
+	/* case-sensitive */
+	test_assert(!is_chat(FALSE, "<CHAT$abc@example.org>", NULL));
+	test_assert(!is_chat(FALSE, "<Chat$abc@example.org>", NULL));
+	/* inside a comment it is not the message-id */
+	test_assert(!is_chat(FALSE, "(<chat$abc@example.org>) <x@y>", NULL));
+	test_assert(!is_chat(FALSE, "(chat$abc@example.org) <x@y>", NULL));
+	/* only the first id of Message-ID counts */
+	test_assert(!is_chat(FALSE, "<x@y> <chat$abc@example.org>", NULL));
+	test_end();
+}
+
+static void test_detect_references(void)
+{
+	test_begin("coi detect: first References id chat$");
+	test_assert(is_chat(FALSE, "<plain@example.org>", "<chat$first@example.org>"));
+	test_assert(is_chat(FALSE, NULL, "<chat$first@example.org> <other@x>"));
+	/* folded over lines, odd spacing, comments */
+	test_assert(is_chat(FALSE, NULL, "\r\n <chat$first@example.org>\r\n <other@x>"));
+	test_assert(is_chat(FALSE, NULL, "\r\n\t\t<chat$first@example.org>\r\n\t<b@c>\r\n\t<d@e>"));
+	test_assert(is_chat(FALSE, NULL, "<chat$first@example.org><b@c><d@e>"));
+	test_assert(is_chat(FALSE, NULL, "(thread start)\r\n <chat$first@example.org>"));
+	test_assert(is_chat(FALSE, NULL, "  (a) (b (c)) <chat$first@example.org> (d)"));
+	/* obsolete phrase before the first id */
+	test_assert(is_chat(FALSE, NULL, "\"Re: hi\" <chat$first@example.org>"));
+	test_assert(is_chat(FALSE, NULL, "phrase words <chat$first@example.org>"));
+	/* only the first id counts */
+	test_assert(!is_chat(FALSE, NULL, "<plain@example.org> <chat$second@example.org>"));
+	test_assert(!is_chat(FALSE, NULL, "<plain@example.org>\r\n <chat$second@example.org>"));
+	test_assert(!is_chat(FALSE, "<plain@example.org>", "<plain2@x> <chat$c@y>"));
+	test_end();
+}
+
+static void test_detect_broken(void)
+{
+	test_begin("coi detect: missing and broken headers");
+	/* missing */
+	test_assert(coi_detect_first_msgid(NULL) == NULL);
+	test_assert(coi_detect_first_msgid("") == NULL);
+	test_assert(coi_detect_first_msgid("   \r\n\t ") == NULL);
+	test_assert(!is_chat(FALSE, NULL, NULL));
+	/* no brackets: a bare word with '@' is the id */
+	test_assert(is_chat(FALSE, "chat$abc@example.org", NULL));
+	test_assert(is_chat(FALSE, NULL, "chat$abc@example.org <x@y>"));
+	test_assert_strcmp(coi_detect_first_msgid(" abc@example.org "), "abc@example.org");
+	test_assert_strcmp(coi_detect_first_msgid("abc@example.org(c)"), "abc@example.org");
+	/* a bare word without '@' is not an id */
+	test_assert(!is_chat(FALSE, "chat$abc", NULL));
+	test_assert(coi_detect_first_msgid("chat$abc") == NULL);
+	/* unterminated */
+	test_assert(!is_chat(FALSE, "<chat$abc@example.org", NULL));
+	test_assert(!is_chat(FALSE, NULL, "<chat$abc@example.org"));
+	test_assert(coi_detect_first_msgid("<abc@example.org") == NULL);
+	test_assert(!is_chat(FALSE, "(<chat$abc@example.org>", NULL));
+	test_assert(!is_chat(FALSE, "\"<chat$abc@example.org>", NULL));
+	test_assert(!is_chat(FALSE, "(\\", NULL));
+	test_assert(!is_chat(FALSE, "\"\\", NULL));
+	test_assert(coi_detect_first_msgid("(((") == NULL);
+	test_assert(coi_detect_first_msgid(")))") == NULL);
+	test_assert(coi_detect_first_msgid(">") == NULL);
+	/* empty brackets are skipped */
+	test_assert(is_chat(FALSE, "<> <chat$abc@example.org>", NULL));
+	test_assert(coi_detect_first_msgid("<>") == NULL);
+	test_assert(coi_detect_first_msgid("< \r\n >") == NULL);
+	test_end();
+}
+
+static void test_detect_first_msgid(void)
+{
+	test_begin("coi detect: first message-id");
+	test_assert_strcmp(coi_detect_first_msgid("<a@b>"), "a@b");
+	test_assert_strcmp(coi_detect_first_msgid(" <a@b> <c@d>"), "a@b");
+	test_assert_strcmp(coi_detect_first_msgid("(x) <a\r\n @b>"), "a@b");
+	test_assert_strcmp(coi_detect_first_msgid("\"q\\\"<x@y>\" <a@b>"), "a@b");
+	test_assert_strcmp(coi_detect_first_msgid("(a \\( (b)) <a@b>"), "a@b");
+	test_assert_strcmp(coi_detect_first_msgid("<chat$x>"), "chat$x");
+	test_end();
+}
+
+static void test_detect_long_headers(void)
+{
+	string_t *str = t_str_new(110 * 1024);
+	unsigned int i;
+
+	test_begin("coi detect: very long headers");
+	/* 100 kB of References, folded */
+	str_append(str, "<chat$first@example.org>");
+	for (i = 0; str_len(str) < 100 * 1024; i++)
+		str_printfa(str, "\r\n <ref.%u.padding-padding@example.org>", i);
+	test_assert(is_chat(FALSE, NULL, str_c(str)));
+
+	str_truncate(str, 0);
+	for (i = 0; str_len(str) < 100 * 1024; i++)
+		str_printfa(str, "<ref.%u@example.org>\r\n ", i);
+	str_append(str, "<chat$last@example.org>");
+	test_assert(!is_chat(FALSE, NULL, str_c(str)));
+
+	/* 100 kB of comment before the id */
+	str_truncate(str, 0);
+	str_append_c(str, '(');
+	for (i = 0; i < 100 * 1024; i++)
+		str_append_c(str, i % 64 == 0 ? '(' : (i % 64 == 1 ? ')' : 'x'));
+	str_append(str, ") <chat$a@b>");
+	test_assert(is_chat(FALSE, str_c(str), NULL));
+
+	/* one 100 kB message-id */
+	str_truncate(str, 0);
+	str_append(str, "<chat$group.");
+	for (i = 0; i < 100 * 1024; i++)
+		str_append_c(str, 'a');
+	str_append(str, ".x@example.org>");
+	test_assert(is_chat(FALSE, str_c(str), NULL));
+	/* too long to be a group ID */
+	test_assert(group_id(str_c(str), NULL) == NULL);
+
+	/* 100 kB unterminated */
+	str_truncate(str, 0);
+	str_append(str, "<chat$");
+	for (i = 0; i < 100 * 1024; i++)
+		str_append_c(str, 'b');
+	test_assert(!is_chat(FALSE, str_c(str), NULL));
+	test_assert(group_id(str_c(str), str_c(str)) == NULL);
+	test_end();
+}
+
+static void test_group_id_vectors(void)
+{
+	test_begin("coi detect: group-id test vectors");
+	test_assert_strcmp(group_id("<chat$group.4321dcba1234.ABSKDJK23223.293892839@example.com>", NULL),
+			   "4321dcba1234");
+	test_assert_strcmp(group_id("<chat$group.5422989123KJKK.S2571BC.2878&8@sample.com>", NULL),
+			   "5422989123KJKK");
+	test_assert(group_id("<chat$S2571BC.2878&8@sample.com>", NULL) == NULL);
+	test_assert(is_chat(FALSE, "<chat$S2571BC.2878&8@sample.com>", NULL));
+	test_end();
+}
+
+static void test_group_id_rules(void)
+{
+	test_begin("coi detect: group-id rules");
+	/* 11 characters are too few, 12 are enough */
+	test_assert(group_id("<chat$group.abcdefghijk.x@y>", NULL) == NULL);
+	test_assert_strcmp(group_id("<chat$group.abcdefghijkl.x@y>", NULL), "abcdefghijkl");
+	/* all allowed characters */
+	test_assert_strcmp(group_id("<chat$group.AZaz09_-AZaz09.x@y>", NULL), "AZaz09_-AZaz09");
+	/* invalid characters end the ID somewhere other than at '.' */
+	test_assert(group_id("<chat$group.abcdef!ghijklm.x@y>", NULL) == NULL);
+	test_assert(group_id("<chat$group.abcdefghijklm&.x@y>", NULL) == NULL);
+	test_assert(group_id("<chat$group.abcdefghijkl\xc3\xa9.x@y>", NULL) == NULL);
+	test_assert(group_id("<chat$group.abcdef+ghijklm.x@y>", NULL) == NULL);
+	/* the ID must be followed by '.' */
+	test_assert(group_id("<chat$group.abcdefghijklm@y>", NULL) == NULL);
+	test_assert(group_id("<chat$group.abcdefghijklm>", NULL) == NULL);
+	test_assert(group_id("<chat$group..abcdefghijklm.x@y>", NULL) == NULL);
+	/* case-sensitive prefix, ID kept as is */
+	test_assert(group_id("<chat$Group.abcdefghijklm.x@y>", NULL) == NULL);
+	test_assert(group_id("<CHAT$group.abcdefghijklm.x@y>", NULL) == NULL);
+	test_assert_strcmp(group_id("<chat$group.ABCdefGHIjkl.x@y>", NULL), "ABCdefGHIjkl");
+	/* 128 characters are fine, 129 are not */
+	const char *id128 = t_strdup_printf("%0128d", 0);
+	test_assert_strcmp(group_id(t_strdup_printf("<chat$group.%s.x@y>", id128), NULL), id128);
+	test_assert(group_id(t_strdup_printf("<chat$group.%s0.x@y>", id128), NULL) == NULL);
+	/* from References when the Message-ID has none */
+	test_assert_strcmp(group_id("<chat$S2571BC.2878&8@sample.com>",
+				    "\r\n <chat$group.4321dcba1234.ABSK.29@example.com>\r\n <x@y>"),
+			   "4321dcba1234");
+	test_assert_strcmp(group_id(NULL, "(c) <chat$group.4321dcba1234.A@x>"), "4321dcba1234");
+	test_assert_strcmp(group_id("<plain@x>", "<chat$group.4321dcba1234.A@x>"), "4321dcba1234");
+	/* the Message-ID wins */
+	test_assert_strcmp(group_id("<chat$group.111111111111.a@x>", "<chat$group.222222222222.b@x>"),
+			   "111111111111");
+	/* only the first id of References */
+	test_assert(group_id(NULL, "<x@y> <chat$group.4321dcba1234.A@x>") == NULL);
+	/* folded inside the brackets */
+	test_assert_strcmp(group_id("<chat$group.4321dcba\r\n 1234.A@x>", NULL), "4321dcba1234");
+	/* non-chat messages have none */
+	test_assert(group_id(NULL, NULL) == NULL);
+	test_assert(group_id("<group.4321dcba1234.A@x>", NULL) == NULL);
+	test_end();
+}
+
+int main(void)
+{
+	static void (*const test_functions[])(void) = {
+		test_detect_chat_version,
+		test_detect_message_id,
+		test_detect_references,
+		test_detect_broken,
+		test_detect_first_msgid,
+		test_detect_long_headers,
+		test_group_id_vectors,
+		test_group_id_rules,
+		NULL
+	};
+	return test_run(test_functions);
+}
