@@ -1,0 +1,83 @@
+"""Shared pieces of the benchmarks: alternating rounds, medians, ratios.
+
+These machines are noisy: every benchmark alternates baseline and
+candidate rounds in the same run and reports medians, so the printed ratio
+compares like with like. No benchmark asserts a time."""
+
+import os
+import platform
+import smtplib
+import statistics
+import sys
+import time
+
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(TOP, "tests", "integration"))
+
+from coitest import Dovecot, message  # noqa: E402,F401
+
+
+def machine():
+    cpu = "?"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return "%s, %d cores, %s, Python %s" % (cpu, os.cpu_count(), platform.platform(), platform.python_version())
+
+
+def alternate(rounds, baseline, candidate):
+    """Runs baseline() and candidate() alternately rounds times (starting
+    with the other one every round); returns (baseline values, candidate values)."""
+    b, c = [], []
+    for i in range(rounds):
+        if i % 2 == 0:
+            b.append(baseline())
+            c.append(candidate())
+        else:
+            c.append(candidate())
+            b.append(baseline())
+    return b, c
+
+
+def report(name, unit, b, c, target=None, higher_is_better=True):
+    mb, mc = statistics.median(b), statistics.median(c)
+    ratio = mc / mb if mb else float("inf")
+    verdict = ""
+    if target is not None:
+        ok = ratio >= target if higher_is_better else ratio <= target
+        verdict = "  target %s %.2f: %s" % (">=" if higher_is_better else "<=", target,
+                                             "met" if ok else "NOT met")
+    print("%s: baseline median %.1f %s, candidate median %.1f %s, ratio %.3f%s" %
+          (name, mb, unit, mc, unit, ratio, verdict))
+    print("  rounds baseline: %s" % ", ".join("%.1f" % x for x in b))
+    print("  rounds candidate: %s" % ", ".join("%.1f" % x for x in c))
+    sys.stdout.flush()
+    return ratio
+
+
+def lmtp_rate(dc, messages, user="alice"):
+    """Delivers messages over one LMTP connection; returns deliveries/s."""
+    with smtplib.LMTP("127.0.0.1", dc.lmtp_port, timeout=60) as lmtp:
+        lmtp.ehlo("bench")
+        start = time.perf_counter()
+        for msg in messages:
+            lmtp.sendmail("sender@example.org", [user + "@example.com"], msg)
+        elapsed = time.perf_counter() - start
+    return len(messages) / elapsed
+
+
+def lmtp_latencies(dc, messages, user="alice"):
+    """Per-message LMTP delivery latencies in ms (one connection)."""
+    out = []
+    with smtplib.LMTP("127.0.0.1", dc.lmtp_port, timeout=120) as lmtp:
+        lmtp.ehlo("bench")
+        for msg in messages:
+            start = time.perf_counter()
+            lmtp.sendmail("sender@example.org", [user + "@example.com"], msg)
+            out.append((time.perf_counter() - start) * 1000.0)
+    return out
