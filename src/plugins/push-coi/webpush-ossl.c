@@ -1,0 +1,187 @@
+/* Copyright (c) the dovecot-coi authors, see the included COPYING file */
+
+#include "lib.h"
+#include "webpush-ossl.h"
+
+#include <openssl/err.h>
+#include <openssl/core_names.h>
+#include <openssl/obj_mac.h>
+#include <openssl/param_build.h>
+#include <openssl/bn.h>
+
+#define WEBPUSH_P256_GROUP SN_X9_62_prime256v1
+
+const char *webpush_ossl_error(const char *what)
+{
+	unsigned long code = ERR_get_error();
+	char buf[256];
+
+	ERR_clear_error();
+	if (code == 0)
+		return t_strdup_printf("%s failed: unknown error", what);
+	ERR_error_string_n(code, buf, sizeof(buf));
+	return t_strdup_printf("%s failed: %s", what, buf);
+}
+
+static int
+webpush_ossl_fromdata(OSSL_PARAM *params, int selection, EVP_PKEY **pkey_r,
+		      const char **error_r)
+{
+	EVP_PKEY_CTX *ctx;
+	EVP_PKEY *pkey = NULL;
+	int ret = -1;
+
+	ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+	if (ctx == NULL)
+		*error_r = webpush_ossl_error("EVP_PKEY_CTX_new_from_name(EC)");
+	else if (EVP_PKEY_fromdata_init(ctx) <= 0)
+		*error_r = webpush_ossl_error("EVP_PKEY_fromdata_init()");
+	else if (EVP_PKEY_fromdata(ctx, &pkey, selection, params) <= 0) {
+		/* OpenSSL rejects points that are not on the curve here */
+		ERR_clear_error();
+		*error_r = "not a valid point on the P-256 curve";
+	} else
+		ret = 0;
+	EVP_PKEY_CTX_free(ctx);
+	if (ret < 0)
+		return -1;
+
+	/* Check the key once more explicitly (point on the curve, not the
+	   point at infinity). */
+	ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
+	if (ctx == NULL || EVP_PKEY_public_check(ctx) <= 0) {
+		ERR_clear_error();
+		*error_r = "not a valid point on the P-256 curve";
+		EVP_PKEY_CTX_free(ctx);
+		EVP_PKEY_free(pkey);
+		return -1;
+	}
+	EVP_PKEY_CTX_free(ctx);
+	*pkey_r = pkey;
+	return 0;
+}
+
+static int
+webpush_ossl_check_point(const unsigned char *point, size_t size,
+			 const char **error_r)
+{
+	if (size != WEBPUSH_P256_PUBLIC_SIZE) {
+		*error_r = t_strdup_printf(
+			"public key must be a %u-octet uncompressed P-256 point, "
+			"not %zu octets", WEBPUSH_P256_PUBLIC_SIZE, size);
+		return -1;
+	}
+	if (point[0] != 0x04) {
+		*error_r = t_strdup_printf(
+			"public key must be an uncompressed point (first octet "
+			"0x04, not 0x%02x)", point[0]);
+		return -1;
+	}
+	return 0;
+}
+
+int webpush_ossl_p256_public_from_raw(const unsigned char *point,
+				      size_t size, EVP_PKEY **pkey_r,
+				      const char **error_r)
+{
+	OSSL_PARAM params[3];
+
+	if (webpush_ossl_check_point(point, size, error_r) < 0)
+		return -1;
+
+	params[0] = OSSL_PARAM_construct_utf8_string(
+		OSSL_PKEY_PARAM_GROUP_NAME, (char *)WEBPUSH_P256_GROUP, 0);
+	params[1] = OSSL_PARAM_construct_octet_string(
+		OSSL_PKEY_PARAM_PUB_KEY, (void *)point, size);
+	params[2] = OSSL_PARAM_construct_end();
+	return webpush_ossl_fromdata(params, EVP_PKEY_PUBLIC_KEY,
+				     pkey_r, error_r);
+}
+
+int webpush_ossl_p256_keypair_from_raw(const unsigned char *private_key,
+				       size_t private_size,
+				       const unsigned char *public_key,
+				       size_t public_size, EVP_PKEY **pkey_r,
+				       const char **error_r)
+{
+	OSSL_PARAM_BLD *bld;
+	OSSL_PARAM *params = NULL;
+	BIGNUM *priv;
+	int ret;
+
+	if (private_size != WEBPUSH_P256_PRIVATE_SIZE) {
+		*error_r = t_strdup_printf(
+			"private key must be %u octets, not %zu",
+			WEBPUSH_P256_PRIVATE_SIZE, private_size);
+		return -1;
+	}
+	if (webpush_ossl_check_point(public_key, public_size, error_r) < 0)
+		return -1;
+
+	priv = BN_bin2bn(private_key, private_size, NULL);
+	bld = OSSL_PARAM_BLD_new();
+	if (priv == NULL || bld == NULL ||
+	    OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME,
+					    WEBPUSH_P256_GROUP, 0) == 0 ||
+	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, priv) == 0 ||
+	    OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY,
+					     public_key, public_size) == 0 ||
+	    (params = OSSL_PARAM_BLD_to_param(bld)) == NULL) {
+		*error_r = webpush_ossl_error("OSSL_PARAM_BLD");
+		ret = -1;
+	} else {
+		ret = webpush_ossl_fromdata(params, EVP_PKEY_KEYPAIR,
+					    pkey_r, error_r);
+	}
+	OSSL_PARAM_free(params);
+	OSSL_PARAM_BLD_free(bld);
+	BN_clear_free(priv);
+	return ret;
+}
+
+int webpush_ossl_p256_generate(EVP_PKEY **pkey_r, const char **error_r)
+{
+	EVP_PKEY *pkey;
+
+	pkey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", WEBPUSH_P256_GROUP);
+	if (pkey == NULL) {
+		*error_r = webpush_ossl_error("EVP_PKEY_Q_keygen(P-256)");
+		return -1;
+	}
+	*pkey_r = pkey;
+	return 0;
+}
+
+bool webpush_ossl_is_p256(EVP_PKEY *pkey)
+{
+	char group[64];
+	size_t len;
+
+	if (!EVP_PKEY_is_a(pkey, "EC"))
+		return FALSE;
+	if (EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME,
+					   group, sizeof(group), &len) == 0) {
+		ERR_clear_error();
+		return FALSE;
+	}
+	return strcmp(group, WEBPUSH_P256_GROUP) == 0;
+}
+
+int webpush_ossl_p256_public_to_raw(EVP_PKEY *pkey,
+				    unsigned char point_r[WEBPUSH_P256_PUBLIC_SIZE],
+				    const char **error_r)
+{
+	size_t len;
+
+	if (EVP_PKEY_get_octet_string_param(pkey,
+			OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, point_r,
+			WEBPUSH_P256_PUBLIC_SIZE, &len) == 0) {
+		*error_r = webpush_ossl_error("EVP_PKEY_get_octet_string_param(pub)");
+		return -1;
+	}
+	if (len != WEBPUSH_P256_PUBLIC_SIZE || point_r[0] != 0x04) {
+		*error_r = "public key is not an uncompressed P-256 point";
+		return -1;
+	}
+	return 0;
+}
