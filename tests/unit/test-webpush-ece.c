@@ -66,6 +66,20 @@ encrypt_rfc8291(const buffer_t *ua_public, const buffer_t *auth,
 					 body, trace_r, error_r);
 }
 
+/* Decrypts body as the receiver of RFC 8291 Appendix A. */
+static int
+decrypt_as_receiver(const void *body, size_t body_size, const buffer_t *auth,
+		    buffer_t *plaintext, const char **error_r)
+{
+	buffer_t *ua_private = dec(RFC8291_UA_PRIVATE);
+	buffer_t *ua_public = dec(RFC8291_UA_PUBLIC);
+
+	return webpush_ece_decrypt(body, body_size,
+				   ua_private->data, ua_private->used,
+				   ua_public->data, ua_public->used,
+				   auth->data, auth->used, plaintext, error_r);
+}
+
 static void test_ece_rfc8291_vector(void)
 {
 	struct webpush_ece_trace trace;
@@ -111,8 +125,6 @@ static void test_ece_rfc8291_vector(void)
 static void test_ece_rfc8291_decrypt(void)
 {
 	buffer_t *body = dec(RFC8291_BODY);
-	buffer_t *ua_private = dec(RFC8291_UA_PRIVATE);
-	buffer_t *ua_public = dec(RFC8291_UA_PUBLIC);
 	buffer_t *auth = dec(RFC8291_AUTH);
 	buffer_t *plaintext = t_buffer_create(64);
 	buffer_t *wrong_auth;
@@ -120,11 +132,8 @@ static void test_ece_rfc8291_decrypt(void)
 	const char *error = NULL;
 
 	test_begin("ece: RFC 8291 vector decrypts with the receiver key");
-	test_assert(webpush_ece_decrypt(body->data, body->used,
-					ua_private->data, ua_private->used,
-					ua_public->data, ua_public->used,
-					auth->data, auth->used,
-					plaintext, &error) == 0);
+	test_assert(decrypt_as_receiver(body->data, body->used,
+					auth, plaintext, &error) == 0);
 	test_assert(plaintext->used == strlen(RFC8291_PLAINTEXT) &&
 		    memcmp(plaintext->data, RFC8291_PLAINTEXT,
 			   plaintext->used) == 0);
@@ -135,11 +144,8 @@ static void test_ece_rfc8291_decrypt(void)
 	p[100] ^= 0x01;
 	buffer_set_used_size(plaintext, 0);
 	error = NULL;
-	test_assert(webpush_ece_decrypt(body->data, body->used,
-					ua_private->data, ua_private->used,
-					ua_public->data, ua_public->used,
-					auth->data, auth->used,
-					plaintext, &error) < 0);
+	test_assert(decrypt_as_receiver(body->data, body->used,
+					auth, plaintext, &error) < 0);
 	test_assert(error != NULL && strstr(error, "tag") != NULL);
 	test_assert(plaintext->used == 0);
 	p[100] ^= 0x01;
@@ -147,22 +153,13 @@ static void test_ece_rfc8291_decrypt(void)
 	wrong_auth = dec(RFC8291_AUTH);
 	p = buffer_get_modifiable_data(wrong_auth, NULL);
 	p[0] ^= 0x80;
-	test_assert(webpush_ece_decrypt(body->data, body->used,
-					ua_private->data, ua_private->used,
-					ua_public->data, ua_public->used,
-					wrong_auth->data, wrong_auth->used,
-					plaintext, &error) < 0);
+	test_assert(decrypt_as_receiver(body->data, body->used,
+					wrong_auth, plaintext, &error) < 0);
 	/* truncated body */
-	test_assert(webpush_ece_decrypt(body->data, 100,
-					ua_private->data, ua_private->used,
-					ua_public->data, ua_public->used,
-					auth->data, auth->used,
-					plaintext, &error) < 0);
-	test_assert(webpush_ece_decrypt(body->data, 10,
-					ua_private->data, ua_private->used,
-					ua_public->data, ua_public->used,
-					auth->data, auth->used,
-					plaintext, &error) < 0);
+	test_assert(decrypt_as_receiver(body->data, 100,
+					auth, plaintext, &error) < 0);
+	test_assert(decrypt_as_receiver(body->data, 10,
+					auth, plaintext, &error) < 0);
 	test_assert(plaintext->used == 0);
 	test_end();
 }
@@ -305,7 +302,6 @@ static void test_ece_bad_auth(void)
 static void test_ece_size_limit(void)
 {
 	buffer_t *ua_public = dec(RFC8291_UA_PUBLIC);
-	buffer_t *ua_private = dec(RFC8291_UA_PRIVATE);
 	buffer_t *auth = dec(RFC8291_AUTH);
 	buffer_t *body = t_buffer_create(4200);
 	buffer_t *plaintext = t_buffer_create(4000);
@@ -325,11 +321,8 @@ static void test_ece_size_limit(void)
 					plaintext->data, 3993,
 					body, &error) == 0);
 	test_assert(body->used == 4096);
-	test_assert(webpush_ece_decrypt(body->data, body->used,
-					ua_private->data, ua_private->used,
-					ua_public->data, ua_public->used,
-					auth->data, auth->used, out,
-					&error) == 0);
+	test_assert(decrypt_as_receiver(body->data, body->used,
+					auth, out, &error) == 0);
 	test_assert(out->used == 3993 &&
 		    memcmp(out->data, plaintext->data, 3993) == 0);
 	test_end();
@@ -352,11 +345,8 @@ static void test_ece_size_limit(void)
 					"", 0, body, &error) == 0);
 	test_assert(body->used == 86 + 1 + 16);
 	buffer_set_used_size(out, 0);
-	test_assert(webpush_ece_decrypt(body->data, body->used,
-					ua_private->data, ua_private->used,
-					ua_public->data, ua_public->used,
-					auth->data, auth->used, out,
-					&error) == 0);
+	test_assert(decrypt_as_receiver(body->data, body->used,
+					auth, out, &error) == 0);
 	test_assert(out->used == 0);
 	test_end();
 }
@@ -364,7 +354,6 @@ static void test_ece_size_limit(void)
 static void test_ece_fresh_keys(void)
 {
 	buffer_t *ua_public = dec(RFC8291_UA_PUBLIC);
-	buffer_t *ua_private = dec(RFC8291_UA_PRIVATE);
 	buffer_t *auth = dec(RFC8291_AUTH);
 	buffer_t *body1 = t_buffer_create(256), *body2 = t_buffer_create(256);
 	buffer_t *out = t_buffer_create(64);
@@ -395,19 +384,13 @@ static void test_ece_fresh_keys(void)
 	test_assert(webpush_ece_check_receiver_key(b1 + 21, 65, &error) == 0);
 	test_assert(memcmp(b1 + 21, ua_public->data, 65) != 0);
 
-	test_assert(webpush_ece_decrypt(b1, body1->used,
-					ua_private->data, ua_private->used,
-					ua_public->data, ua_public->used,
-					auth->data, auth->used, out,
-					&error) == 0);
+	test_assert(decrypt_as_receiver(b1, body1->used,
+					auth, out, &error) == 0);
 	test_assert(out->used == strlen(RFC8291_PLAINTEXT) &&
 		    memcmp(out->data, RFC8291_PLAINTEXT, out->used) == 0);
 	buffer_set_used_size(out, 0);
-	test_assert(webpush_ece_decrypt(b2, body2->used,
-					ua_private->data, ua_private->used,
-					ua_public->data, ua_public->used,
-					auth->data, auth->used, out,
-					&error) == 0);
+	test_assert(decrypt_as_receiver(b2, body2->used,
+					auth, out, &error) == 0);
 	test_assert(out->used == strlen(RFC8291_PLAINTEXT) &&
 		    memcmp(out->data, RFC8291_PLAINTEXT, out->used) == 0);
 	test_end();
