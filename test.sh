@@ -6,4 +6,4 @@ set -e
 top=$(cd "$(dirname "$0")" && pwd)
 "$top/scripts/deps.sh"
 "$top/scripts/build.sh"
-exec /usr/bin/python3 "$top/tests/run-all" --build-dir "${BUILD_DIR:-$top/build}" "$@"
+exec /usr/bin/python3 "$top/tests/run-all" --full --build-dir "${BUILD_DIR:-$top/build}" "$@"

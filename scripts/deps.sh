@@ -10,6 +10,7 @@ dovecot-dev libcurl4-openssl-dev libjansson-dev libssl-dev
 dovecot-core dovecot-imapd dovecot-lmtpd dovecot-sieve
 python3 python3-cryptography openssl
 debhelper dpkg-dev fakeroot
+valgrind clang libclang-rt-14-dev
 "
 
 missing=""
