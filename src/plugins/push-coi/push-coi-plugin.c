@@ -3,6 +3,7 @@
 #include "lib.h"
 #include "mail-user.h"
 #include "mail-storage-hooks.h"
+#include "webpush-endpoint.h"
 #include "push-coi-plugin.h"
 
 const char *push_coi_plugin_version = DOVECOT_ABI_VERSION;
@@ -23,6 +24,21 @@ static void push_coi_user_deinit(struct mail_user *user)
 	puser->module_ctx.super.deinit(user);
 }
 
+/* The one place where the endpoint policy settings are read. */
+static void push_coi_read_endpoint_settings(struct mail_user *user,
+					    struct push_coi_user *puser)
+{
+	const char *error;
+
+	if (webpush_endpoint_settings_parse(
+		mail_user_plugin_getenv(user, WEBPUSH_SETTING_ALLOW_HTTP),
+		mail_user_plugin_getenv(user, WEBPUSH_SETTING_ALLOWED_NETWORKS),
+		user->pool, &puser->endpoint_set, &error) < 0) {
+		e_error(puser->event, "%s: no Web Push for this user", error);
+		puser->endpoint_set = NULL;
+	}
+}
+
 static void push_coi_mail_user_created(struct mail_user *user)
 {
 	struct mail_user_vfuncs *v = user->vlast;
@@ -36,6 +52,8 @@ static void push_coi_mail_user_created(struct mail_user *user)
 	puser->event = event_create(user->event);
 	event_add_category(puser->event, &event_category_push_coi);
 	event_set_append_log_prefix(puser->event, "push-coi: ");
+
+	push_coi_read_endpoint_settings(user, puser);
 
 	MODULE_CONTEXT_SET(user, push_coi_user_module, puser);
 	e_debug(puser->event, "plugin loaded for user");

@@ -22,6 +22,10 @@ struct push_coi_user {
 
 	/* Event with the "push-coi" category for this user. */
 	struct event *event;
+	/* Endpoint policy settings (webpush_allow_http,
+	   webpush_allowed_networks), or NULL when they are invalid: the
+	   error was logged and no push may be sent for this user. */
+	struct webpush_endpoint_settings *endpoint_set;
 };
 
 extern MODULE_CONTEXT_DEFINE(push_coi_user_module, &mail_user_module_register);
