@@ -7,6 +7,7 @@
    every call: no cache that could lag behind a SETMETADATA. */
 
 struct mail_user;
+struct mailbox;
 
 enum coi_message_filter {
 	COI_MESSAGE_FILTER_NONE = 0,
@@ -39,5 +40,60 @@ int coi_config_read(struct mail_user *user, struct coi_config *config_r,
 bool coi_message_filter_parse(const char *value,
 			      enum coi_message_filter *filter_r);
 const char *coi_message_filter_to_str(enum coi_message_filter filter);
+
+/* The admin's settings of the coi plugin (plugin { } block), read in
+   coi_settings_read() only. */
+struct coi_settings {
+	/* coi_mailbox_root: COI root relative to the INBOX namespace's
+	   prefix, with the namespace's hierarchy separator. */
+	const char *mailbox_root;
+	/* coi_mailbox_root_per_user: users may set C/mailbox-root. */
+	bool mailbox_root_per_user;
+	/* coi_default_enabled: C/enabled for users who never set it. */
+	bool default_enabled;
+	/* coi_default_message_filter: C/message-filter for users who never
+	   set it. */
+	enum coi_message_filter default_message_filter;
+};
+
+/* Reads the plugin settings. Invalid values are logged as errors on the
+   user's coi event and replaced by the built-in defaults. */
+void coi_settings_read(struct mail_user *user, struct coi_settings *set_r);
+
+/* What is stored for the user (NULL = not stored). Values are read from
+   the attribute storage directly, without the admin defaults. */
+struct coi_config_stored {
+	const char *enabled;
+	const char *message_filter;
+	const char *mailbox_root;
+	/* The user removed C/enabled (NIL) or COI was disabled indirectly
+	   (CS-12): the admin default of enabled no longer applies. */
+	bool enabled_removed;
+};
+
+/* Reads the stored values from inbox (the user's INBOX). A storage
+   without an attribute dictionary counts as "nothing stored". Returns 0
+   on success, -1 on error (error_r set). */
+int coi_config_read_stored(struct mailbox *inbox,
+			   struct coi_config_stored *stored_r,
+			   const char **error_r);
+/* Builds the effective configuration from stored values and settings. */
+void coi_config_from_stored(struct mail_user *user,
+			    const struct coi_settings *set,
+			    const struct coi_config_stored *stored,
+			    struct coi_config *config_r);
+/* The admin's COI root as the full mailbox name (INBOX namespace prefix
+   + coi_mailbox_root). */
+const char *coi_config_default_root(struct mail_user *user,
+				    const struct coi_settings *set);
+
+/* Sets (enabled=TRUE: "yes") or removes C/enabled, as a SETMETADATA would
+   (the same checks and side effects run). reason says why, for the log
+   line. Returns 0 on success, -1 on error (error_r set). */
+int coi_config_set_enabled(struct mail_user *user, bool enabled,
+			   const char *reason, const char **error_r);
+/* While coi_config_set_enabled() runs: its reason; otherwise NULL (the
+   change came from METADATA). */
+const char *coi_config_change_reason(void);
 
 #endif
