@@ -11,6 +11,7 @@ dovecot-core dovecot-imapd dovecot-lmtpd dovecot-sieve
 python3 python3-cryptography openssl
 debhelper dpkg-dev fakeroot
 valgrind clang libclang-rt-14-dev
+redis-server
 "
 
 missing=""
