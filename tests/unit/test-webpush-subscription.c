@@ -100,49 +100,48 @@ static void test_msgtype(void)
 	test_end();
 }
 
-static void test_key_decode(void)
+static void test_parse_keys(void)
 {
-	unsigned char a[WEBPUSH_P256DH_SIZE], b[WEBPUSH_P256DH_SIZE];
-	unsigned char auth[WEBPUSH_AUTH_SIZE];
+	struct webpush_subscription sub, sub2;
+	const char *error;
 
-	test_begin("key decoding: base64 and base64url, padded or not");
-	test_assert(webpush_key_decode(P256DH_URL, a, sizeof(a)) == 0);
-	test_assert(webpush_key_decode(P256DH_STD_PADDED, b, sizeof(b)) == 0);
-	test_assert(memcmp(a, b, sizeof(a)) == 0);
-	test_assert(webpush_key_decode(P256DH_URL "=", b, sizeof(b)) == 0);
-	test_assert(memcmp(a, b, sizeof(a)) == 0);
-	test_assert(webpush_key_decode(AUTH_URL, auth, sizeof(auth)) == 0);
-	test_assert(webpush_key_decode(AUTH_URL "==", auth, sizeof(auth)) == 0);
-	test_assert(webpush_key_decode(AUTH_STD_PADDED, auth, sizeof(auth)) == 0);
-	test_assert(auth[0] == 0x05 && auth[15] == 0x82);
-	/* wrong sizes, bad characters, mixed alphabets, bad padding */
-	test_assert(webpush_key_decode(AUTH_URL, a, sizeof(a)) < 0);
-	test_assert(webpush_key_decode(P256DH_URL, auth, sizeof(auth)) < 0);
-	test_assert(webpush_key_decode("", auth, sizeof(auth)) < 0);
-	test_assert(webpush_key_decode("BTBZMqHH6r4Tts7J_aSI+g", auth, sizeof(auth)) < 0);
-	test_assert(webpush_key_decode("BTBZMqHH6r4Tts7J aSIgg", auth, sizeof(auth)) < 0);
-	test_assert(webpush_key_decode("BTBZMqHH6r4Tts7J*aSIgg", auth, sizeof(auth)) < 0);
-	test_assert(webpush_key_decode(AUTH_URL "=", auth, sizeof(auth)) < 0);
-	test_assert(webpush_key_decode(AUTH_URL "===", auth, sizeof(auth)) < 0);
-	test_assert(webpush_key_decode("=", auth, sizeof(auth)) < 0);
-	test_end();
-}
+	test_begin("keys: base64 or base64url, padded or not; on the curve");
+	test_assert(parse(sub_json(q("c"), q("d"), q("all"), q(ENDPOINT),
+				   q(P256DH_URL), q(AUTH_URL)), &sub, &error) == 0);
+	test_assert(parse(sub_json(q("c"), q("d"), q("all"), q(ENDPOINT),
+				   q(P256DH_STD_PADDED), q(AUTH_STD_PADDED)),
+			  &sub2, &error) == 0);
+	test_assert(memcmp(sub.p256dh, sub2.p256dh, sizeof(sub.p256dh)) == 0);
+	test_assert(memcmp(sub.auth, sub2.auth, sizeof(sub.auth)) == 0);
+	test_assert(parse(sub_json(q("c"), q("d"), q("all"), q(ENDPOINT),
+				   q(P256DH_URL "="), q(AUTH_URL "==")),
+			  &sub2, &error) == 0);
+	test_assert(memcmp(sub.p256dh, sub2.p256dh, sizeof(sub.p256dh)) == 0);
+	test_assert(sub.p256dh[0] == 0x04);
+	test_assert(sub.auth[0] == 0x05 && sub.auth[15] == 0x82);
 
-static void test_point_check(void)
-{
-	unsigned char p[WEBPUSH_P256DH_SIZE];
-
-	test_begin("p256dh must be an uncompressed point on P-256");
-	test_assert(webpush_key_decode(P256DH_URL, p, sizeof(p)) == 0);
-	test_assert(webpush_p256_point_is_valid(p));
-	test_assert(webpush_key_decode(P256DH_OFF_CURVE, p, sizeof(p)) == 0);
-	test_assert(!webpush_p256_point_is_valid(p));
-	memset(p, 0, sizeof(p));
-	p[0] = 0x04;
-	test_assert(!webpush_p256_point_is_valid(p));
-	test_assert(webpush_key_decode(P256DH_URL, p, sizeof(p)) == 0);
-	p[0] = 0x03;
-	test_assert(!webpush_p256_point_is_valid(p));
+	/* not on the curve, compressed, wrong sizes, bad base64 */
+	test_expect_error(sub_json(q("c"), q("d"), q("all"), q(ENDPOINT),
+				   q(P256DH_OFF_CURVE), q(AUTH_URL)),
+			  "resource.keys.p256dh");
+	test_expect_error(sub_json(q("c"), q("d"), q("all"), q(ENDPOINT),
+				   q(P256DH_COMPRESSED), q(AUTH_URL)),
+			  "resource.keys.p256dh");
+	test_expect_error(sub_json(q("c"), q("d"), q("all"), q(ENDPOINT),
+				   q(AUTH_URL), q(AUTH_URL)),
+			  "resource.keys.p256dh");
+	test_expect_error(sub_json(q("c"), q("d"), q("all"), q(ENDPOINT),
+				   q(P256DH_URL), q(P256DH_URL)),
+			  "resource.keys.auth");
+	test_expect_error(sub_json(q("c"), q("d"), q("all"), q(ENDPOINT),
+				   q(P256DH_URL), q("BTBZMqHH6r4Tts7J_aSI+g")),
+			  "resource.keys.auth");
+	test_expect_error(sub_json(q("c"), q("d"), q("all"), q(ENDPOINT),
+				   q(P256DH_URL), q(AUTH_URL "=")),
+			  "resource.keys.auth");
+	test_expect_error(sub_json(q("c"), q("d"), q("all"), q(ENDPOINT),
+				   q(P256DH_URL), q("")),
+			  "resource.keys.auth");
 	test_end();
 }
 
@@ -150,7 +149,6 @@ static void test_parse_valid(void)
 {
 	struct webpush_subscription sub;
 	const char *error, *json;
-	unsigned char p[WEBPUSH_P256DH_SIZE];
 
 	test_begin("parse a valid subscription");
 	test_assert(parse(valid_json("chat"), &sub, &error) == 0);
@@ -158,8 +156,7 @@ static void test_parse_valid(void)
 	test_assert_strcmp(sub.device, "phone-1");
 	test_assert(sub.msgtype == WEBPUSH_MSGTYPE_CHAT);
 	test_assert_strcmp(sub.endpoint, ENDPOINT);
-	test_assert(webpush_key_decode(P256DH_URL, p, sizeof(p)) == 0);
-	test_assert(memcmp(sub.p256dh, p, sizeof(p)) == 0);
+	test_assert(sub.p256dh[0] == 0x04 && sub.p256dh[64] == 0x0e);
 	test_assert(sub.created == 1000000000);
 	test_assert(!sub.validated);
 
@@ -173,7 +170,7 @@ static void test_parse_valid(void)
 	json = sub_json(q("c"), q("d"), q("all"), q(ENDPOINT),
 			q(P256DH_STD_PADDED), q(AUTH_STD_PADDED));
 	test_assert(parse(json, &sub, &error) == 0);
-	test_assert(memcmp(sub.p256dh, p, sizeof(p)) == 0);
+	test_assert(sub.p256dh[0] == 0x04 && sub.p256dh[64] == 0x0e);
 	test_end();
 }
 
@@ -337,8 +334,7 @@ int main(void)
 	static void (*const test_functions[])(void) = {
 		test_subscription_id,
 		test_msgtype,
-		test_key_decode,
-		test_point_check,
+		test_parse_keys,
 		test_parse_valid,
 		test_parse_canonical,
 		test_parse_invalid_fields,

@@ -5,15 +5,12 @@
 #include "buffer.h"
 #include "base64.h"
 #include "iso8601-date.h"
+#include "webpush-b64.h"
+#include "webpush-ossl.h"
 #include "webpush-subscription.h"
 
 #include <time.h>
 #include <jansson.h>
-#include <openssl/evp.h>
-#include <openssl/core_names.h>
-#include <openssl/params.h>
-
-#define WEBPUSH_P256_GROUP "prime256v1"
 
 bool webpush_subscription_id_is_valid(const char *id)
 {
@@ -77,94 +74,18 @@ bool webpush_msgtype_matches(enum webpush_msgtype msgtype, bool chat)
 	i_unreached();
 }
 
-static int webpush_key_decode_t(const char *text, unsigned char *dest,
-				size_t size)
+/* Decodes a key given as base64 or base64url, padded or not, into
+   exactly size octets. */
+static int webpush_key_decode(const char *text, unsigned char *dest,
+			      size_t size)
 {
-	size_t i, len = strlen(text), pad = 0;
-	bool std_chars = FALSE, url_chars = FALSE;
-	string_t *norm;
-	buffer_t *buf;
+	buffer_t *buf = t_buffer_create(size + 3);
+	const char *error;
 
-	while (len > 0 && text[len - 1] == '=' && pad < 2) {
-		len--;
-		pad++;
-	}
-	if (len == 0 || len % 4 == 1)
-		return -1;
-	if (pad > 0 && (len + pad) % 4 != 0)
-		return -1;
-
-	/* Read both alphabets as base64url; they may not be mixed. */
-	norm = t_str_new(len + 1);
-	for (i = 0; i < len; i++) {
-		char c = text[i];
-
-		if (c == '+') {
-			std_chars = TRUE;
-			c = '-';
-		} else if (c == '/') {
-			std_chars = TRUE;
-			c = '_';
-		} else if (c == '-' || c == '_') {
-			url_chars = TRUE;
-		} else if (!base64url_is_valid_char(c)) {
-			return -1;
-		}
-		str_append_c(norm, c);
-	}
-	if (std_chars && url_chars)
-		return -1;
-
-	buf = t_buffer_create(MAX_BASE64_DECODED_SIZE(len) + 1);
-	if (base64url_decode(BASE64_DECODE_FLAG_NO_PADDING |
-			     BASE64_DECODE_FLAG_NO_WHITESPACE,
-			     str_data(norm), str_len(norm), buf) < 0)
-		return -1;
-	if (buf->used != size)
+	if (webpush_b64_decode(text, buf, &error) < 0 || buf->used != size)
 		return -1;
 	memcpy(dest, buf->data, size);
 	return 0;
-}
-
-int webpush_key_decode(const char *text, unsigned char *dest, size_t size)
-{
-	int ret;
-
-	T_BEGIN {
-		ret = webpush_key_decode_t(text, dest, size);
-	} T_END;
-	return ret;
-}
-
-bool webpush_p256_point_is_valid(const unsigned char point[WEBPUSH_P256DH_SIZE])
-{
-	EVP_PKEY_CTX *ctx, *check_ctx = NULL;
-	EVP_PKEY *pkey = NULL;
-	OSSL_PARAM params[3];
-	bool valid = FALSE;
-
-	if (point[0] != 0x04)
-		return FALSE;
-
-	params[0] = OSSL_PARAM_construct_utf8_string(
-		OSSL_PKEY_PARAM_GROUP_NAME, (char *)WEBPUSH_P256_GROUP, 0);
-	params[1] = OSSL_PARAM_construct_octet_string(
-		OSSL_PKEY_PARAM_PUB_KEY, (void *)point, WEBPUSH_P256DH_SIZE);
-	params[2] = OSSL_PARAM_construct_end();
-
-	ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
-	if (ctx != NULL && EVP_PKEY_fromdata_init(ctx) == 1 &&
-	    EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) == 1) {
-		/* fromdata decodes the point; the public check also
-		   verifies that it is on the curve and not at infinity. */
-		check_ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
-		valid = check_ctx != NULL &&
-			EVP_PKEY_public_check(check_ctx) == 1;
-	}
-	EVP_PKEY_CTX_free(check_ctx);
-	EVP_PKEY_free(pkey);
-	EVP_PKEY_CTX_free(ctx);
-	return valid;
 }
 
 /* Gets a string member of obj; returns 0 when found and valid, -1 with
@@ -224,7 +145,8 @@ webpush_subscription_parse_json(pool_t pool, json_t *root, bool stored,
 {
 	json_t *resource, *keys, *validated;
 	const char *client, *device, *msgtype, *endpoint, *p256dh, *auth;
-	const char *created;
+	const char *created, *key_error;
+	EVP_PKEY *pkey;
 
 	if (!json_is_object(root)) {
 		*error_r = "subscription must be a JSON object";
@@ -266,10 +188,14 @@ webpush_subscription_parse_json(pool_t pool, json_t *root, bool stored,
 			"of a 65-octet uncompressed P-256 point";
 		return -1;
 	}
-	if (!webpush_p256_point_is_valid(sub_r->p256dh)) {
-		*error_r = "resource.keys.p256dh is not a point on the P-256 curve";
+	if (webpush_ossl_p256_public_from_raw(sub_r->p256dh,
+					      sizeof(sub_r->p256dh),
+					      &pkey, &key_error) < 0) {
+		*error_r = t_strdup_printf("resource.keys.p256dh is not a "
+					   "P-256 public key: %s", key_error);
 		return -1;
 	}
+	EVP_PKEY_free(pkey);
 	if (webpush_key_decode(auth, sub_r->auth, sizeof(sub_r->auth)) < 0) {
 		*error_r = "resource.keys.auth must be base64 or base64url "
 			"of 16 octets";

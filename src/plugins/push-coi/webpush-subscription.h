@@ -88,13 +88,4 @@ bool webpush_msgtype_parse(const char *str, enum webpush_msgtype *msgtype_r);
 /* Returns TRUE when a message (chat = it has $Chat) matches msgtype. */
 bool webpush_msgtype_matches(enum webpush_msgtype msgtype, bool chat);
 
-/* Decodes a key given as base64 or base64url, padded or not, into
-   exactly size octets. Returns 0 on success, -1 when the text is not
-   base64 or decodes to another size. */
-int webpush_key_decode(const char *text, unsigned char *dest, size_t size);
-
-/* Returns TRUE when point is an uncompressed (0x04 || X || Y) point that
-   lies on the P-256 curve. */
-bool webpush_p256_point_is_valid(const unsigned char point[WEBPUSH_P256DH_SIZE]);
-
 #endif
