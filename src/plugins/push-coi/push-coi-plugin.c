@@ -4,6 +4,7 @@
 #include "mail-user.h"
 #include "mail-storage-hooks.h"
 #include "webpush-endpoint.h"
+#include "webpush-vapid.h"
 #include "push-coi-plugin.h"
 
 const char *push_coi_plugin_version = DOVECOT_ABI_VERSION;
@@ -20,6 +21,7 @@ static void push_coi_user_deinit(struct mail_user *user)
 {
 	struct push_coi_user *puser = PUSH_COI_USER_CONTEXT_REQUIRE(user);
 
+	webpush_vapid_unref(&puser->vapid);
 	event_unref(&puser->event);
 	puser->module_ctx.super.deinit(user);
 }
@@ -39,6 +41,32 @@ static void push_coi_read_endpoint_settings(struct mail_user *user,
 	}
 }
 
+/* The one place where the VAPID settings are read. The key is loaded once
+   per process and settings (webpush_vapid_get_shared()), so that signed
+   JWTs are reused across users and deliveries. */
+static void push_coi_read_vapid_settings(struct mail_user *user,
+					 struct push_coi_user *puser)
+{
+	const char *key_path, *error;
+
+	key_path = mail_user_plugin_getenv(user, WEBPUSH_VAPID_SETTING_KEY);
+	if (key_path == NULL || *key_path == '\0') {
+		e_debug(puser->event, WEBPUSH_VAPID_SETTING_KEY
+			" is not set: no Web Push for this user");
+		return;
+	}
+	if (webpush_vapid_get_shared(key_path,
+		mail_user_plugin_getenv(user, WEBPUSH_VAPID_SETTING_SUBJECT),
+		mail_user_plugin_getenv(user, WEBPUSH_VAPID_SETTING_EXPIRE),
+		&puser->vapid, &error) < 0) {
+		e_error(puser->event, "%s: no Web Push for this user", error);
+		puser->vapid = NULL;
+		return;
+	}
+	e_debug(puser->event, "VAPID key %s, public key %s", key_path,
+		webpush_vapid_get_public_key_b64url(puser->vapid));
+}
+
 static void push_coi_mail_user_created(struct mail_user *user)
 {
 	struct mail_user_vfuncs *v = user->vlast;
@@ -54,6 +82,7 @@ static void push_coi_mail_user_created(struct mail_user *user)
 	event_set_append_log_prefix(puser->event, "push-coi: ");
 
 	push_coi_read_endpoint_settings(user, puser);
+	push_coi_read_vapid_settings(user, puser);
 
 	MODULE_CONTEXT_SET(user, push_coi_user_module, puser);
 	e_debug(puser->event, "plugin loaded for user");
@@ -71,4 +100,5 @@ void push_coi_plugin_init(struct module *module)
 void push_coi_plugin_deinit(void)
 {
 	mail_storage_hooks_remove(&push_coi_mail_storage_hooks);
+	webpush_vapid_shared_deinit();
 }

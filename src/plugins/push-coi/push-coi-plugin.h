@@ -26,6 +26,12 @@ struct push_coi_user {
 	   webpush_allowed_networks), or NULL when they are invalid: the
 	   error was logged and no push may be sent for this user. */
 	struct webpush_endpoint_settings *endpoint_set;
+	/* VAPID signing context (webpush_vapid_key, webpush_vapid_subject,
+	   webpush_vapid_expire), shared by the process, or NULL when
+	   webpush_vapid_key is not set or the settings are invalid (the
+	   error was logged): then no push may be sent for this user and no
+	   VAPID public key can be shown. */
+	struct webpush_vapid *vapid;
 };
 
 extern MODULE_CONTEXT_DEFINE(push_coi_user_module, &mail_user_module_register);
