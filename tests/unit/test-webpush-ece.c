@@ -4,6 +4,7 @@
 #include "buffer.h"
 #include "test-common.h"
 #include "webpush-b64.h"
+#include "test-webpush-common.h"
 #include "webpush-ece.h"
 
 /* RFC 8291 Appendix A, as listed in shared/spec/test-vectors.md */
@@ -31,16 +32,6 @@
    encoder, to cover multi-record decryption. */
 #define MULTI_IKM "AAECAwQFBgcICQoLDA0ODw"
 #define MULTI_BODY "ZGVmZ2hpamtsbW5vcHFycwAAABkCYTGt2YYSf7IYXlIvhsLcdwQIvvrdg-kYg5w0Xuq4tvmMmx0vyiArNNfgoBXlMLE0eQmWQg"
-
-static buffer_t *dec(const char *b64)
-{
-	buffer_t *buf = t_buffer_create(128);
-	const char *error;
-
-	if (webpush_b64_decode(b64, buf, &error) < 0)
-		i_fatal("bad test vector %s: %s", b64, error);
-	return buf;
-}
 
 static const char *enc(const void *data, size_t size)
 {

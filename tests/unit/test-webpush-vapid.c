@@ -6,6 +6,7 @@
 #include "unlink-directory.h"
 #include "test-common.h"
 #include "webpush-b64.h"
+#include "test-webpush-common.h"
 #include "webpush-ossl.h"
 #include "webpush-vapid.h"
 
@@ -32,16 +33,6 @@
 #define T0 ((time_t)1700000000)
 
 static const char *tmpdir;
-
-static buffer_t *dec(const char *b64)
-{
-	buffer_t *buf = t_buffer_create(128);
-	const char *error;
-
-	if (webpush_b64_decode(b64, buf, &error) < 0)
-		i_fatal("bad test vector %s: %s", b64, error);
-	return buf;
-}
 
 static const char *tmp_path(const char *name)
 {
