@@ -4,6 +4,8 @@
 #include "mail-user.h"
 #include "mail-storage-hooks.h"
 #include "coi-plugin.h"
+#include "coi-deliver.h"
+#include "coi-seen.h"
 
 const char *coi_plugin_version = DOVECOT_ABI_VERSION;
 const char *coi_plugin_dependencies[] = { NULL };
@@ -53,9 +55,13 @@ static struct mail_storage_hooks coi_mail_storage_hooks = {
 void coi_plugin_init(struct module *module)
 {
 	mail_storage_hooks_add(module, &coi_mail_storage_hooks);
+	coi_deliver_init(module);
+	coi_seen_init(module);
 }
 
 void coi_plugin_deinit(void)
 {
+	coi_seen_deinit();
+	coi_deliver_deinit();
 	mail_storage_hooks_remove(&coi_mail_storage_hooks);
 }

@@ -361,6 +361,26 @@ class ImapClient:
             if r:
                 self._fill()
 
+    def idle_wait(self, regex, timeout=10):
+        """Untagged responses (raw bytes) up to and including the first one
+        that matches regex (bytes); raises when none does within timeout."""
+        import time
+        rx = re.compile(regex)
+        out = []
+        deadline = time.time() + timeout
+        while True:
+            while b"\r\n" in self.buf:
+                line = self._read_line()
+                out.append(line)
+                if rx.search(line):
+                    return out
+            left = deadline - time.time()
+            if left <= 0:
+                raise ImapError("no response matching %r in %ss: %r" % (regex, timeout, out))
+            r, _, _ = select.select([self.sock], [], [], left)
+            if r:
+                self._fill()
+
     def idle_done(self):
         self.send_raw("DONE\r\n")
         return self.read_until_tagged(self.idle_tag)

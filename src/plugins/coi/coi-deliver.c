@@ -1,0 +1,289 @@
+/* Copyright (c) the dovecot-coi authors, see the included COPYING file */
+
+#include "lib.h"
+#include "str-sanitize.h"
+#include "mail-storage-private.h"
+#include "mail-deliver.h"
+#include "coi-plugin.h"
+#include "coi-config.h"
+#include "coi-mail.h"
+#include "coi-deliver.h"
+
+/* lib-lda is linked into lmtp and dovecot-lda only. The plugin also loads
+   into imap and doveadm, where these stay NULL and no delivery hook is
+   set. */
+#pragma weak mail_deliver_hook_set
+#pragma weak mail_deliver_save
+
+#define COI_DELIVER_CONTEXT(obj) \
+	MODULE_CONTEXT_REQUIRE(obj, coi_deliver_storage_module)
+
+/* The delivery being filed into Chats. lmtp and dovecot-lda deliver one
+   message to one recipient at a time, so there is at most one. */
+struct coi_delivery {
+	struct mail_user *user;
+	/* Full name of <root>/Chats */
+	const char *chats_mailbox;
+	/* A transaction that saved into Chats committed. */
+	bool chats_saved;
+};
+
+static MODULE_CONTEXT_DEFINE_INIT(coi_deliver_storage_module,
+				  &mail_storage_module_register);
+
+static deliver_mail_func_t *coi_next_deliver_mail;
+static struct coi_delivery *coi_current_delivery = NULL;
+
+/* Adds the keyword to what the save sets (keeping the flags and keywords
+   the save already had). */
+static void coi_save_add_keyword(struct mail_save_context *ctx,
+				 const char *keyword)
+{
+	struct mailbox *box = ctx->transaction->box;
+	const char *const names[] = { keyword, NULL };
+	struct mail_keywords *kw, *merged;
+
+	kw = mailbox_keywords_create_valid(box, names);
+	if (kw->count == 0) {
+		/* e.g. no room for more keywords in this mailbox */
+		mailbox_keywords_unref(&kw);
+		return;
+	}
+	if (ctx->data.keywords == NULL) {
+		ctx->data.keywords = kw;
+		return;
+	}
+	merged = mailbox_keywords_merge(ctx->data.keywords, kw);
+	mailbox_keywords_unref(&kw);
+	mailbox_keywords_unref(&ctx->data.keywords);
+	ctx->data.keywords = merged;
+}
+
+static int coi_deliver_copy(struct mail_save_context *ctx, struct mail *mail)
+{
+	struct mailbox *box = ctx->transaction->box;
+	union mailbox_module_context *cbox = COI_DELIVER_CONTEXT(box);
+	struct coi_user *cuser = COI_USER_CONTEXT_REQUIRE(box->storage->user);
+
+	/* saving: a delivery (mailbox_save_using_mail()), not a COPY */
+	if (ctx->saving && coi_mail_is_chat(mail, cuser->event)) {
+		coi_save_add_keyword(ctx, COI_KEYWORD_CHAT);
+		e_debug(cuser->event, "Adding %s to the message saved to %s",
+			COI_KEYWORD_CHAT, mailbox_get_vname(box));
+	}
+	return cbox->super.copy(ctx, mail);
+}
+
+static bool coi_delivery_is_chats_box(struct mailbox *box)
+{
+	struct coi_delivery *delivery = coi_current_delivery;
+
+	return delivery != NULL && box->storage->user == delivery->user &&
+		strcmp(mailbox_get_vname(box), delivery->chats_mailbox) == 0;
+}
+
+static int
+coi_deliver_transaction_commit(struct mailbox_transaction_context *t,
+			       struct mail_transaction_commit_changes *changes_r)
+{
+	struct mailbox *box = t->box;
+	union mailbox_module_context *cbox = COI_DELIVER_CONTEXT(box);
+	bool saved_to_chats = t->save_count > 0 &&
+		coi_delivery_is_chats_box(box);
+
+	/* t is freed by the commit */
+	if (cbox->super.transaction_commit(t, changes_r) < 0)
+		return -1;
+	if (saved_to_chats)
+		coi_current_delivery->chats_saved = TRUE;
+	return 0;
+}
+
+static void coi_deliver_mailbox_allocated(struct mailbox *box)
+{
+	struct mailbox_vfuncs *v = box->vlast;
+	union mailbox_module_context *cbox;
+
+	if ((box->flags & MAILBOX_FLAG_POST_SESSION) == 0 ||
+	    COI_USER_CONTEXT(box->storage->user) == NULL)
+		return;
+
+	cbox = p_new(box->pool, union mailbox_module_context, 1);
+	cbox->super = *v;
+	box->vlast = &cbox->super;
+	v->copy = coi_deliver_copy;
+	v->transaction_commit = coi_deliver_transaction_commit;
+	MODULE_CONTEXT_SET_SELF(box, coi_deliver_storage_module, cbox);
+}
+
+static int coi_deliver_next(struct mail_deliver_context *ctx,
+			    struct mail_storage **storage_r)
+{
+	if (coi_next_deliver_mail != NULL)
+		return coi_next_deliver_mail(ctx, storage_r);
+	/* no other plugin: Dovecot saves into the default mailbox */
+	*storage_r = NULL;
+	return 0;
+}
+
+/* Returns the full name of <root>/Chats when this COI message is to be
+   filed there, else NULL. */
+static const char *
+coi_deliver_chats_mailbox(struct mail_deliver_context *ctx,
+			  struct coi_user *cuser)
+{
+	struct coi_config config;
+	struct mailbox *box;
+	const char *error;
+
+	if (coi_config_read(ctx->rcpt_user, &config, &error) < 0) {
+		e_warning(cuser->event, "Not filing the chat message: "
+			  "cannot read the COI configuration: %s", error);
+		return NULL;
+	}
+	if (!config.enabled ||
+	    config.message_filter != COI_MESSAGE_FILTER_ACTIVE) {
+		e_debug(cuser->event, "Not filing the chat message: "
+			"COI %s, message-filter %s",
+			config.enabled ? "enabled" : "disabled",
+			coi_message_filter_to_str(config.message_filter));
+		return NULL;
+	}
+	if (strcasecmp(ctx->rcpt_default_mailbox, "INBOX") != 0) {
+		/* e.g. dovecot-lda -m, or lmtp_save_to_detail_mailbox:
+		   the delivery already names its mailbox */
+		e_debug(cuser->event, "Not filing the chat message: "
+			"it is delivered to %s, not INBOX",
+			str_sanitize(ctx->rcpt_default_mailbox, 80));
+		return NULL;
+	}
+
+	/* Chats must exist and open; else the message stays where it
+	   would go without COI. */
+	box = mailbox_alloc_for_user(ctx->rcpt_user, config.chats_mailbox,
+				     MAILBOX_FLAG_POST_SESSION);
+	if (mailbox_open(box) < 0) {
+		e_warning(cuser->event, "Not filing the chat message %s into "
+			  "%s, delivering it to %s: %s",
+			  coi_mail_log_id(ctx->src_mail), config.chats_mailbox,
+			  ctx->rcpt_default_mailbox,
+			  mailbox_get_last_internal_error(box, NULL));
+		mailbox_free(&box);
+		return NULL;
+	}
+	mailbox_free(&box);
+	return config.chats_mailbox;
+}
+
+static bool coi_deliver_tempfailed(struct mail_deliver_context *ctx,
+				   struct mail_storage *storage)
+{
+	enum mail_error error;
+
+	if (ctx->tempfail_error != NULL)
+		return TRUE;
+	if (storage == NULL)
+		return FALSE;
+	(void)mail_storage_get_last_error(storage, &error);
+	return error == MAIL_ERROR_TEMP;
+}
+
+/* Saving into Chats failed: delivers into the original default mailbox,
+   as without COI. Returns like a deliver_mail hook. */
+static int coi_deliver_fallback(struct mail_deliver_context *ctx,
+				struct coi_user *cuser,
+				const char *default_mailbox,
+				struct mail_storage **storage_r)
+{
+	struct mail *dest_mail = ctx->dest_mail;
+	bool save_dest_mail = ctx->save_dest_mail;
+	const char *error = *storage_r == NULL ? "unknown error" :
+		mail_storage_get_last_internal_error(*storage_r, NULL);
+	int ret;
+
+	e_warning(cuser->event, "Saving the chat message %s into %s failed, "
+		  "delivering it to %s instead: %s",
+		  coi_mail_log_id(ctx->src_mail), ctx->rcpt_default_mailbox,
+		  default_mailbox, error);
+
+	ctx->rcpt_default_mailbox = default_mailbox;
+	ctx->tempfail_error = NULL;
+	if (dest_mail != NULL) {
+		/* Sieve saved a copy elsewhere already: the caller keeps
+		   getting that one */
+		ctx->dest_mail = NULL;
+		ctx->save_dest_mail = FALSE;
+	}
+	ret = mail_deliver_save(ctx, default_mailbox, 0, NULL, storage_r);
+	if (dest_mail != NULL) {
+		ctx->dest_mail = dest_mail;
+		ctx->save_dest_mail = save_dest_mail;
+	}
+	return ret < 0 ? -1 : 1;
+}
+
+static int coi_deliver_mail(struct mail_deliver_context *ctx,
+			    struct mail_storage **storage_r)
+{
+	struct coi_user *cuser = COI_USER_CONTEXT(ctx->rcpt_user);
+	struct coi_delivery delivery;
+	const char *default_mailbox, *chats;
+	int ret;
+
+	if (cuser == NULL || coi_current_delivery != NULL ||
+	    !coi_mail_is_chat(ctx->src_mail, cuser->event))
+		return coi_deliver_next(ctx, storage_r);
+
+	T_BEGIN {
+		chats = coi_deliver_chats_mailbox(ctx, cuser);
+		chats = p_strdup(ctx->pool, chats);
+	} T_END;
+	if (chats == NULL)
+		return coi_deliver_next(ctx, storage_r);
+
+	default_mailbox = ctx->rcpt_default_mailbox;
+	ctx->rcpt_default_mailbox = chats;
+	i_zero(&delivery);
+	delivery.user = ctx->rcpt_user;
+	delivery.chats_mailbox = chats;
+	coi_current_delivery = &delivery;
+
+	ret = coi_deliver_next(ctx, storage_r);
+	if (ret <= 0 && !ctx->saved_mail && !ctx->tried_default_save &&
+	    !coi_deliver_tempfailed(ctx, *storage_r)) {
+		/* Nobody saved it (no Sieve, or no script): the default
+		   save, into Chats. */
+		ret = mail_deliver_save(ctx, chats, 0, NULL, storage_r) < 0 ?
+			-1 : 1;
+	}
+	coi_current_delivery = NULL;
+
+	if (ctx->tried_default_save && !delivery.chats_saved) {
+		/* the (implicit) keep into Chats failed */
+		ret = coi_deliver_fallback(ctx, cuser, default_mailbox,
+					   storage_r);
+	} else if (delivery.chats_saved) {
+		e_info(cuser->event, "Filed chat message %s into %s",
+		       coi_mail_log_id(ctx->src_mail), chats);
+	}
+	ctx->rcpt_default_mailbox = default_mailbox;
+	return ret;
+}
+
+static struct mail_storage_hooks coi_deliver_storage_hooks = {
+	.mailbox_allocated = coi_deliver_mailbox_allocated,
+};
+
+void coi_deliver_init(struct module *module)
+{
+	mail_storage_hooks_add(module, &coi_deliver_storage_hooks);
+	if (mail_deliver_hook_set != NULL)
+		coi_next_deliver_mail = mail_deliver_hook_set(coi_deliver_mail);
+}
+
+void coi_deliver_deinit(void)
+{
+	if (mail_deliver_hook_set != NULL)
+		mail_deliver_hook_set(coi_next_deliver_mail);
+	mail_storage_hooks_remove(&coi_deliver_storage_hooks);
+}

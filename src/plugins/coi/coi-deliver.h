@@ -1,0 +1,26 @@
+#ifndef COI_DELIVER_H
+#define COI_DELIVER_H
+
+/* COI at delivery (lmtp, dovecot-lda):
+
+   - Every COI message saved into a mailbox opened for delivery
+     (MAILBOX_FLAG_POST_SESSION: the default save, Sieve's keep and
+     fileinto) gets the $Chat keyword (CS-19), whatever the user's
+     configuration says. IMAP APPEND and COPY are left alone.
+   - With COI enabled and message-filter "active", a COI message whose
+     delivery would end in INBOX is stored straight into <root>/Chats
+     (CS-17): the deliver_mail hook makes Chats the delivery's default
+     mailbox before Sieve runs, so Sieve's implicit keep lands there, an
+     explicit fileinto wins and discard discards (CS-20).
+   - No loss: when Chats cannot be opened or saving there fails, the
+     message goes where it would have gone without COI, with a warning.
+
+   In processes without lib-lda (imap, doveadm) only the keyword part is
+   registered. */
+
+struct module;
+
+void coi_deliver_init(struct module *module);
+void coi_deliver_deinit(void);
+
+#endif

@@ -1,0 +1,59 @@
+/* Copyright (c) the dovecot-coi authors, see the included COPYING file */
+
+#include "lib.h"
+#include "str-sanitize.h"
+#include "mail-storage.h"
+#include "coi-detect.h"
+#include "coi-mail.h"
+
+#define COI_LOG_ID_MAX_LEN 80
+
+static const char *
+coi_mail_header(struct mail *mail, struct event *event, const char *field,
+		bool *found_r)
+{
+	const char *value;
+	int ret;
+
+	ret = mail_get_first_header(mail, field, &value);
+	if (ret < 0) {
+		e_debug(event, "Cannot read the %s header of uid %u, "
+			"taken as missing: %s", field, mail->uid,
+			mailbox_get_last_internal_error(mail->box, NULL));
+	}
+	*found_r = ret > 0;
+	return ret > 0 ? value : NULL;
+}
+
+const char *coi_mail_log_id(struct mail *mail)
+{
+	const char *value;
+
+	if (mail_get_first_header(mail, "Message-ID", &value) <= 0)
+		return "(none)";
+	return str_sanitize(value, COI_LOG_ID_MAX_LEN);
+}
+
+bool coi_mail_is_chat(struct mail *mail, struct event *event)
+{
+	struct coi_detect_headers hdr;
+	bool found, chat;
+
+	i_zero(&hdr);
+	T_BEGIN {
+		(void)coi_mail_header(mail, event, "Chat-Version",
+				      &hdr.have_chat_version);
+		hdr.message_id = coi_mail_header(mail, event, "Message-ID",
+						 &found);
+		hdr.references = coi_mail_header(mail, event, "References",
+						 &found);
+		chat = coi_detect_is_chat(&hdr);
+		e_debug(event, "Message %s %s a COI message%s",
+			hdr.message_id == NULL ? "(no Message-ID)" :
+			str_sanitize(hdr.message_id, COI_LOG_ID_MAX_LEN),
+			chat ? "is" : "is not",
+			!chat ? "" : hdr.have_chat_version ?
+			" (Chat-Version header)" : " (chat$ message-id)");
+	} T_END;
+	return chat;
+}
