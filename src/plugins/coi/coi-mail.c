@@ -31,7 +31,9 @@ const char *coi_mail_log_id(struct mail *mail)
 
 	if (mail_get_first_header(mail, "Message-ID", &value) <= 0)
 		return "(none)";
-	return str_sanitize(value, COI_LOG_ID_MAX_LEN);
+	/* a copy: the value belongs to the mail, str_sanitize() may return
+	   it as it is */
+	return t_strdup(str_sanitize(value, COI_LOG_ID_MAX_LEN));
 }
 
 bool coi_mail_is_chat(struct mail *mail, struct event *event)

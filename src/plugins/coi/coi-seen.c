@@ -93,6 +93,7 @@ static int coi_seen_move_to(struct mailbox *src, struct mailbox *dest,
 	struct mail_save_context *save_ctx;
 	struct seq_range_iter iter;
 	struct mail *mail;
+	const char *log_id;
 	unsigned int n = 0;
 	uint32_t uid;
 	int ret = 0;
@@ -102,8 +103,9 @@ static int coi_seen_move_to(struct mailbox *src, struct mailbox *dest,
 			  mailbox_get_last_internal_error(src, NULL));
 		return -1;
 	}
-	src_t = mailbox_transaction_begin(src, MAILBOX_TRANSACTION_FLAG_EXTERNAL,
-					  __func__);
+	/* not EXTERNAL: the expunge must reach the backend (e.g. maildir
+	   unlinks the file at sync) */
+	src_t = mailbox_transaction_begin(src, 0, __func__);
 	dest_t = mailbox_transaction_begin(dest,
 					   MAILBOX_TRANSACTION_FLAG_EXTERNAL,
 					   __func__);
@@ -117,19 +119,18 @@ static int coi_seen_move_to(struct mailbox *src, struct mailbox *dest,
 		if ((mail_get_flags(mail) & MAIL_SEEN) == 0 ||
 		    !coi_mail_is_chat(mail, event))
 			continue;
+		log_id = coi_mail_log_id(mail);
 		save_ctx = mailbox_save_alloc(dest_t);
 		mailbox_save_copy_flags(save_ctx, mail);
 		if (mailbox_move(&save_ctx, mail) < 0) {
 			e_warning(event, "Moving the seen chat message %s "
-				  "to %s failed, it stays in %s: %s",
-				  coi_mail_log_id(mail),
+				  "to %s failed, it stays in %s: %s", log_id,
 				  mailbox_get_vname(dest),
 				  mailbox_get_vname(src),
 				  mailbox_get_last_internal_error(dest, NULL));
 			ret = -1;
 		} else {
-			array_push_back(moved_ids, &(const char *){
-				coi_mail_log_id(mail) });
+			array_push_back(moved_ids, &log_id);
 		}
 	}
 	mail_free(&mail);
@@ -153,6 +154,12 @@ static int coi_seen_move_to(struct mailbox *src, struct mailbox *dest,
 			  "after copying them to %s failed, they are in both: %s",
 			  array_count(moved_ids), mailbox_get_vname(src),
 			  mailbox_get_vname(dest),
+			  mailbox_get_last_internal_error(src, NULL));
+	} else if (mailbox_sync(src, 0) < 0) {
+		/* the expunge is done at sync (e.g. maildir unlinks the
+		   file); a later sync finishes it */
+		e_warning(event, "Cannot sync %s after moving chat messages: %s",
+			  mailbox_get_vname(src),
 			  mailbox_get_last_internal_error(src, NULL));
 	}
 	return array_count(moved_ids);
