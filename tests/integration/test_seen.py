@@ -120,15 +120,16 @@ class SeenMode(FilingCase):
 
 
 class ActiveDoesNotMoveSeen(FilingCase):
-    """In active mode (and with filter none) \\Seen moves nothing."""
-    dovecot_args = dict(plugin={"coi_default_enabled": "yes"})
+    """With message-filter active, \\Seen on a chat message in INBOX (here
+    one a client appended) moves nothing."""
+    dovecot_args = dict(plugin=dict(SEEN, coi_default_message_filter="active"))
 
-    def test_filter_none_seen_chat_stays(self):
-        user = "noneseen1"
+    def test_active_seen_chat_in_inbox_stays(self):
+        user = "activeseen1"
         self.create_chats(user)
-        chat_id, chat = message(subject="none seen", chat=True)
-        self.deliver("lmtp", user, chat)
+        chat_id, chat = message(subject="appended chat", chat=True)
         c = self.imap(user)
+        self.assertTrue(c.append("INBOX", chat, "$Chat").ok)
         c.select("INBOX")
         c.ok("UID STORE", "1:*", "+FLAGS", "(\\Seen)")
-        self.assertIn("\\Seen", self.assert_in_only(user, chat_id, "INBOX"))
+        self.assertEqual(self.assert_in_only(user, chat_id, "INBOX"), {"\\Seen", CHAT_KW})
