@@ -64,6 +64,16 @@ static const char *get_str(json_t *obj, const char *key)
 	return json_string_value(value);
 }
 
+/* The field is expected (NULL: absent). */
+static void
+check_field(json_t *obj, const char *key, const char *expected, unsigned int i)
+{
+	if (expected == NULL)
+		test_assert_idx(json_object_get(obj, key) == NULL, i);
+	else
+		test_assert_strcmp_idx(get_str(obj, key), expected, i);
+}
+
 static json_t *build(const struct webpush_payload_message *msg)
 {
 	return parse(webpush_payload_build(msg, NULL));
@@ -250,6 +260,19 @@ static void test_cut_text(void)
 		"\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x82",
 		"\"\"", "\xc3\xa9\xc3\xa9", "\x01z",
 	};
+	static const struct {
+		unsigned int n;
+		const char *tail;
+		bool cut;
+	} straddle[] = {
+		{ 99, "\"", TRUE }, { 98, "\"", FALSE },
+		{ 99, "\\", TRUE }, { 98, "\\", FALSE },
+		{ 95, "\x01", TRUE }, { 94, "\x01", FALSE },
+		{ 99, "\xc3\xa9", TRUE }, { 98, "\xc3\xa9", FALSE },
+		{ 98, "\xe2\x82\xac", TRUE }, { 97, "\xe2\x82\xac", FALSE },
+		{ 97, "\xf0\x9f\x98\x82", TRUE },
+		{ 96, "\xf0\x9f\x98\x82", FALSE },
+	};
 	const char *in, *out;
 	unsigned int i, n;
 
@@ -263,25 +286,15 @@ static void test_cut_text(void)
 	test_assert_strcmp(webpush_payload_cut_text(in, 100),
 			   t_strconcat(t_repeat("a", 100), ELLIPSIS, NULL));
 
-	/* exact cuts of characters straddling the limit */
-	test_assert_strcmp(webpush_payload_cut_text(
-		t_strconcat(t_repeat("a", 99), "\"", NULL), 100),
-		t_strconcat(t_repeat("a", 99), ELLIPSIS, NULL));
-	test_assert_strcmp(webpush_payload_cut_text(
-		t_strconcat(t_repeat("a", 98), "\"", NULL), 100),
-		t_strconcat(t_repeat("a", 98), "\"", NULL));
-	test_assert_strcmp(webpush_payload_cut_text(
-		t_strconcat(t_repeat("a", 95), "\x01", NULL), 100),
-		t_strconcat(t_repeat("a", 95), ELLIPSIS, NULL));
-	test_assert_strcmp(webpush_payload_cut_text(
-		t_strconcat(t_repeat("a", 94), "\x01", NULL), 100),
-		t_strconcat(t_repeat("a", 94), "\x01", NULL));
-	test_assert_strcmp(webpush_payload_cut_text(
-		t_strconcat(t_repeat("a", 97), "\xf0\x9f\x98\x82", NULL), 100),
-		t_strconcat(t_repeat("a", 97), ELLIPSIS, NULL));
-	test_assert_strcmp(webpush_payload_cut_text(
-		t_strconcat(t_repeat("a", 96), "\xf0\x9f\x98\x82", NULL), 100),
-		t_strconcat(t_repeat("a", 96), "\xf0\x9f\x98\x82", NULL));
+	/* exact cuts of characters straddling the limit: n 'a's and the
+	   tail; cut means only the 'a's remain */
+	for (i = 0; i < N_ELEMENTS(straddle); i++) {
+		const char *prefix = t_repeat("a", straddle[i].n);
+
+		in = t_strconcat(prefix, straddle[i].tail, NULL);
+		test_assert_strcmp_idx(webpush_payload_cut_text(in, 100),
+			straddle[i].cut ? t_strconcat(prefix, ELLIPSIS, NULL) : in, i);
+	}
 	/* all multi-byte: 50 x 2 octets fit, 51 do not */
 	in = t_repeat("\xc3\xa9", 50);
 	test_assert_strcmp(webpush_payload_cut_text(in, 100), in);
@@ -497,11 +510,7 @@ static void test_date(void)
 		msg.date = tests[i].date;
 		msg.date_tz_offset = tests[i].tz;
 		obj = build(&msg);
-		if (tests[i].expected == NULL)
-			test_assert_idx(get_str(obj, "date") == NULL, i);
-		else
-			test_assert_strcmp_idx(get_str(obj, "date"),
-					       tests[i].expected, i);
+		check_field(obj, "date", tests[i].expected, i);
 	}
 	msg_init(&msg);
 	msg.have_date = FALSE;
@@ -572,11 +581,7 @@ static void test_group_id(void)
 		msg.message_id = tests[i].message_id;
 		msg.references = tests[i].references;
 		obj = build(&msg);
-		if (tests[i].group_id == NULL)
-			test_assert_idx(get_str(obj, "group-id") == NULL, i);
-		else
-			test_assert_strcmp_idx(get_str(obj, "group-id"),
-					       tests[i].group_id, i);
+		check_field(obj, "group-id", tests[i].group_id, i);
 	}
 	/* 128 octets: kept; 129: omitted */
 	msg_init(&msg);
@@ -626,16 +631,8 @@ static void test_content_fields(void)
 		obj = parse(webpush_payload_build(&msg, &content));
 		test_assert_idx(content, i);
 		test_assert_strcmp_idx(get_str(obj, "content"), "SGVsbG8=\r\n", i);
-		if (tests[i].exp_type == NULL)
-			test_assert_idx(get_str(obj, "content-type") == NULL, i);
-		else
-			test_assert_strcmp_idx(get_str(obj, "content-type"),
-					       tests[i].exp_type, i);
-		if (tests[i].exp_encoding == NULL)
-			test_assert_idx(get_str(obj, "content-encoding") == NULL, i);
-		else
-			test_assert_strcmp_idx(get_str(obj, "content-encoding"),
-					       tests[i].exp_encoding, i);
+		check_field(obj, "content-type", tests[i].exp_type, i);
+		check_field(obj, "content-encoding", tests[i].exp_encoding, i);
 		/* without content: none of the three */
 		obj = parse(webpush_payload_build_without_content(&msg));
 		test_assert_idx(json_object_get(obj, "content") == NULL, i);
