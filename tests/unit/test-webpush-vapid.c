@@ -572,6 +572,36 @@ static void test_vapid_shared(void)
 	webpush_vapid_unref(&v4);
 	webpush_vapid_shared_deinit();
 	test_end();
+
+	test_begin("vapid: at most 16 shared contexts, the oldest dropped");
+	path = p256_key_path("shared.pem");
+	test_assert(webpush_vapid_get_shared(path, "mailto:a0@example.org",
+					     NULL, &v1, &error) == 0);
+	for (unsigned int i = 1; i <= 16; i++) {
+		test_assert_idx(webpush_vapid_get_shared(path,
+			t_strdup_printf("mailto:a%u@example.org", i), NULL,
+			&v2, &error) == 0, i);
+		webpush_vapid_unref(&v2);
+	}
+	/* the first was dropped: asking again loads a new context; the
+	   caller's reference stays valid */
+	test_assert(webpush_vapid_get_shared(path, "mailto:a0@example.org",
+					     NULL, &v3, &error) == 0);
+	test_assert(v3 != v1);
+	test_assert_strcmp(webpush_vapid_get_public_key_b64url(v1),
+			   webpush_vapid_get_public_key_b64url(v3));
+	/* the last one is still shared */
+	test_assert(webpush_vapid_get_shared(path, "mailto:a16@example.org",
+					     NULL, &v2, &error) == 0);
+	test_assert(webpush_vapid_get_shared(path, "mailto:a16@example.org",
+					     NULL, &v4, &error) == 0);
+	test_assert(v2 == v4);
+	webpush_vapid_unref(&v1);
+	webpush_vapid_unref(&v2);
+	webpush_vapid_unref(&v3);
+	webpush_vapid_unref(&v4);
+	webpush_vapid_shared_deinit();
+	test_end();
 }
 
 int main(void)

@@ -30,6 +30,9 @@
 /* Audiences (push services) with a cached JWT; past this the cache is
    emptied. Real deployments see a handful of push services. */
 #define VAPID_MAX_CACHED_AUDIENCES 128
+/* Distinct settings combinations kept by webpush_vapid_get_shared(); the
+   oldest is dropped past this (normally there is one). */
+#define VAPID_MAX_SHARED 16
 #define ES256_SIGNATURE_SIZE 64
 #define ES256_COORD_SIZE 32
 
@@ -78,7 +81,8 @@ vapid_read_key_file(const char *path, buffer_t *buf, struct stat *st_r,
 	ssize_t ret;
 	int fd;
 
-	fd = open(path, O_RDONLY);
+	/* O_NONBLOCK: a FIFO given by mistake must not hang the process */
+	fd = open(path, O_RDONLY | O_NONBLOCK);
 	if (fd == -1) {
 		if (errno == EACCES)
 			*error_r = eacces_error_get("open", path);
@@ -441,6 +445,10 @@ int webpush_vapid_get_shared(const char *key_path, const char *subject,
 		webpush_vapid_unref(&shared[i]);
 		shared[i] = vapid;
 	} else {
+		if (count >= VAPID_MAX_SHARED) {
+			webpush_vapid_unref(&shared[0]);
+			array_pop_front(&vapid_shared);
+		}
 		array_push_back(&vapid_shared, &vapid);
 	}
 	webpush_vapid_ref(vapid);
