@@ -56,30 +56,6 @@ enum coi_config_entry coi_config_entry_from_subkey(const char *subkey)
 	return COI_CONFIG_ENTRY_UNKNOWN;
 }
 
-const char *coi_config_entry_metadata_name(enum coi_config_entry entry)
-{
-	switch (entry) {
-	case COI_CONFIG_ENTRY_ENABLED:
-		return COI_METADATA_ENABLED;
-	case COI_CONFIG_ENTRY_MESSAGE_FILTER:
-		return COI_METADATA_MESSAGE_FILTER;
-	case COI_CONFIG_ENTRY_MAILBOX_ROOT:
-		return COI_METADATA_MAILBOX_ROOT;
-	case COI_CONFIG_ENTRY_UNKNOWN:
-		break;
-	}
-	return COI_METADATA_CONFIG;
-}
-
-const char *coi_config_subkey_metadata_name(const char *subkey)
-{
-	if (subkey[0] == '\0')
-		return COI_METADATA_PREFIX;
-	return t_strconcat(COI_METADATA_PREFIX"/",
-			   coi_config_value_printable((const void *)subkey,
-						      strlen(subkey)), NULL);
-}
-
 const char *coi_config_value_printable(const unsigned char *data,
 				       size_t size)
 {

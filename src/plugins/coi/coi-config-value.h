@@ -19,7 +19,8 @@
    (MAILBOX_ATTRIBUTE_PREFIX_DOVECOT_PVT_SERVER) followed by the entry name
    without "/private/". COI_ATTR_PREFIX covers the whole COI subtree. */
 #define COI_ATTR_SERVER_PREFIX "vendor/vendor.dovecot/pvt/server/"
-#define COI_ATTR_PREFIX COI_ATTR_SERVER_PREFIX"vendor/vendor.dovecot/coi/"
+#define COI_ATTR_ROOT COI_ATTR_SERVER_PREFIX"vendor/vendor.dovecot/coi"
+#define COI_ATTR_PREFIX COI_ATTR_ROOT"/"
 #define COI_ATTR_ENABLED COI_ATTR_PREFIX"config/enabled"
 #define COI_ATTR_MESSAGE_FILTER COI_ATTR_PREFIX"config/message-filter"
 #define COI_ATTR_MAILBOX_ROOT COI_ATTR_PREFIX"config/mailbox-root"
@@ -51,11 +52,6 @@ extern const char *const coi_config_entry_subkeys[];
    the prefix, e.g. "config/enabled"). Compared exactly: Dovecot lowercases
    METADATA entry names before they become keys. */
 enum coi_config_entry coi_config_entry_from_subkey(const char *subkey);
-/* The IMAP METADATA name of the entry (e.g. COI_METADATA_ENABLED). */
-const char *coi_config_entry_metadata_name(enum coi_config_entry entry);
-/* The IMAP METADATA name of any attribute key below COI_ATTR_PREFIX, for
-   error messages ("/private/vendor/vendor.dovecot/coi/" + subkey). */
-const char *coi_config_subkey_metadata_name(const char *subkey);
 
 /* Checks a value for C/enabled (data may hold any octets, NULs too).
    Only "yes" (lower case) is accepted. On failure error_r is the exact

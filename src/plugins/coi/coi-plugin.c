@@ -6,6 +6,8 @@
 #include "coi-plugin.h"
 #include "coi-deliver.h"
 #include "coi-seen.h"
+#include "coi-attributes.h"
+#include "coi-folder-rules.h"
 
 const char *coi_plugin_version = DOVECOT_ABI_VERSION;
 const char *coi_plugin_dependencies[] = { NULL };
@@ -55,6 +57,8 @@ static struct mail_storage_hooks coi_mail_storage_hooks = {
 void coi_plugin_init(struct module *module)
 {
 	mail_storage_hooks_add(module, &coi_mail_storage_hooks);
+	coi_attributes_init();
+	coi_folder_rules_init(module);
 	coi_deliver_init(module);
 	coi_seen_init(module);
 }
@@ -63,5 +67,7 @@ void coi_plugin_deinit(void)
 {
 	coi_seen_deinit();
 	coi_deliver_deinit();
+	coi_folder_rules_deinit();
+	coi_attributes_deinit();
 	mail_storage_hooks_remove(&coi_mail_storage_hooks);
 }

@@ -5,6 +5,7 @@
 #include "module-dir.h"
 #include "mail-user.h"
 #include "mail-storage-service.h"
+#include "mail-storage-settings.h"
 #include "imap-client.h"
 #include "coi-plugin.h"
 #include "imap-coi-plugin.h"
@@ -28,6 +29,23 @@ static bool imap_coi_push_loaded(struct mail_user *user)
 		mail_user_is_plugin_loaded(user, push_module);
 }
 
+/* COI clients need METADATA (CS-02, CS-03). The COI entries are internal
+   attributes that Dovecot lets through even with imap_metadata = no (they
+   are VALIDATED), so the capability is announced whenever attributes can
+   be stored at all. */
+static void imap_coi_add_metadata(struct client *client)
+{
+	const struct mail_storage_settings *mail_set =
+		mail_user_set_get_storage_set(client->user);
+	const char *const *caps;
+
+	if (*mail_set->mail_attribute_dict == '\0')
+		return;
+	caps = t_strsplit_spaces(str_c(client->capability_string), " ");
+	if (!str_array_icase_find(caps, "METADATA"))
+		client_add_capability(client, "METADATA");
+}
+
 static void imap_coi_client_created(struct client **clientp)
 {
 	struct client *client = *clientp;
@@ -35,6 +53,7 @@ static void imap_coi_client_created(struct client **clientp)
 	if (mail_user_is_plugin_loaded(client->user, imap_coi_module) &&
 	    coi_user_is_enabled(client->user)) {
 		str_append(client->capability_string, " COI");
+		imap_coi_add_metadata(client);
 		if (imap_coi_push_loaded(client->user))
 			str_append(client->capability_string, " WEBPUSH");
 	}

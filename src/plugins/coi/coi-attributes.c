@@ -1,0 +1,429 @@
+/* Copyright (c) the dovecot-coi authors, see the included COPYING file */
+
+#include "lib.h"
+#include "array.h"
+#include "buffer.h"
+#include "istream.h"
+#include "mail-user.h"
+#include "mail-namespace.h"
+#include "mail-storage-private.h"
+#include "mailbox-attribute.h"
+#include "coi-plugin.h"
+#include "coi-config.h"
+#include "coi-config-value.h"
+#include "coi-folders.h"
+#include "coi-attributes.h"
+
+/* A value of a COI entry, as octets, or NIL. */
+struct coi_attr_value {
+	const unsigned char *data;
+	size_t size;
+	bool nil;
+};
+
+static const char *coi_attr_subkey(const char *key)
+{
+	i_assert(str_begins(key, COI_ATTR_PREFIX));
+	return key + strlen(COI_ATTR_PREFIX);
+}
+
+static int
+coi_attr_value_read(struct mailbox *box,
+		    const struct mail_attribute_value *value,
+		    struct coi_attr_value *value_r)
+{
+	struct istream *input = value->value_stream;
+	const unsigned char *data;
+	buffer_t *buf;
+	size_t size;
+	int ret;
+
+	i_zero(value_r);
+	if (value->value != NULL) {
+		value_r->data = (const unsigned char *)value->value;
+		value_r->size = strlen(value->value);
+		return 0;
+	}
+	if (input == NULL) {
+		value_r->nil = TRUE;
+		return 0;
+	}
+
+	/* Read at most one octet more than any valid value has: longer
+	   values are refused without reading them into memory. */
+	buf = t_buffer_create(64);
+	i_stream_seek(input, 0);
+	while (buf->used <= COI_CONFIG_VALUE_MAX_SIZE &&
+	       (ret = i_stream_read_more(input, &data, &size)) > 0) {
+		size_t room = COI_CONFIG_VALUE_MAX_SIZE + 1 - buf->used;
+
+		buffer_append(buf, data, I_MIN(size, room));
+		i_stream_skip(input, size);
+	}
+	if (input->stream_errno != 0) {
+		mail_storage_set_critical(box->storage,
+			"COI: read(%s) failed: %s", i_stream_get_name(input),
+			i_stream_get_error(input));
+		return -1;
+	}
+	/* the storage reads the value again after the check */
+	i_stream_seek(input, 0);
+	value_r->data = buf->data;
+	value_r->size = buf->used;
+	return 0;
+}
+
+static struct event *coi_attr_event(struct mail_user *user)
+{
+	struct coi_user *cuser = COI_USER_CONTEXT(user);
+
+	return cuser != NULL ? cuser->event : user->event;
+}
+
+/* Refuses to set anything: the entries below coi/ that the spec does
+   not define (CS-03). type_prefix is "/private" or "/shared". */
+static int
+coi_attr_refuse(struct mailbox_transaction_context *t, const char *key,
+		const char *type_prefix)
+{
+	const char *name = key + strlen(COI_ATTR_SERVER_PREFIX);
+
+	if (COI_USER_CONTEXT(t->box->storage->user) == NULL)
+		return 0;
+	mail_storage_set_error(t->box->storage, MAIL_ERROR_NOTPOSSIBLE,
+		t_strdup_printf("%s/%s is not a COI configuration entry",
+			type_prefix, coi_config_value_printable(
+				(const void *)name, strlen(name))));
+	return -1;
+}
+
+static int
+coi_attr_refuse_private(struct mailbox_transaction_context *t,
+			const char *key,
+			const struct mail_attribute_value *value ATTR_UNUSED)
+{
+	return coi_attr_refuse(t, key, "/private");
+}
+
+static int
+coi_attr_refuse_shared(struct mailbox_transaction_context *t,
+		       const char *key,
+		       const struct mail_attribute_value *value ATTR_UNUSED)
+{
+	return coi_attr_refuse(t, key, "/shared");
+}
+
+/* Reports a failure to create the COI folders to the client (without
+   internal details) and the log (with them). */
+static int
+coi_attr_folders_failed(struct mailbox *box, const char *error)
+{
+	e_error(coi_attr_event(box->storage->user), "%s", error);
+	mail_storage_set_error(box->storage, MAIL_ERROR_TEMP,
+			       "Failed to create the COI folders");
+	return -1;
+}
+
+static int
+coi_attr_set_enabled(struct mailbox_transaction_context *t,
+		     const struct coi_settings *set,
+		     const struct coi_config_stored *stored,
+		     const struct coi_attr_value *value)
+{
+	struct mailbox *box = t->box;
+	struct mail_user *user = box->storage->user;
+	struct mail_attribute_value marker;
+	struct coi_config config;
+	const char *error, *reason;
+
+	if (!value->nil &&
+	    !coi_config_enabled_value_check(value->data, value->size, &error)) {
+		mail_storage_set_error(box->storage, MAIL_ERROR_PARAMS, error);
+		return -1;
+	}
+
+	coi_config_from_stored(user, set, stored, &config);
+	if (!value->nil &&
+	    coi_folders_ensure_all(user, &config, &error) < 0)
+		return coi_attr_folders_failed(box, error);
+
+	/* Remember that the user removed the value, so the admin default
+	   does not enable COI again. */
+	i_zero(&marker);
+	if (value->nil)
+		marker.value = COI_CONFIG_ENABLED_YES;
+	if (mailbox_attribute_set(t, MAIL_ATTRIBUTE_TYPE_PRIVATE,
+				  COI_ATTR_ENABLED_REMOVED, &marker) < 0)
+		return -1;
+
+	if (config.enabled == value->nil) {
+		reason = coi_config_change_reason();
+		e_info(coi_attr_event(user), "COI %s (%s)",
+		       value->nil ? "disabled" : "enabled",
+		       reason != NULL ? reason : "METADATA");
+	}
+	return 0;
+}
+
+static int
+coi_attr_set_message_filter(struct mailbox_transaction_context *t,
+			    const struct coi_settings *set,
+			    const struct coi_config_stored *stored,
+			    const struct coi_attr_value *value)
+{
+	struct mailbox *box = t->box;
+	struct mail_user *user = box->storage->user;
+	enum coi_message_filter filter;
+	struct coi_config config;
+	const char *error;
+
+	if (value->nil)
+		return 0;
+	if (!coi_config_message_filter_value_check(value->data, value->size,
+						   &filter, &error)) {
+		mail_storage_set_error(box->storage, MAIL_ERROR_PARAMS, error);
+		return -1;
+	}
+	if (filter == COI_MESSAGE_FILTER_NONE)
+		return 0;
+
+	/* CS-16: with active or seen, Chats exists */
+	coi_config_from_stored(user, set, stored, &config);
+	if (coi_folders_ensure_chats(user, &config, &error) < 0)
+		return coi_attr_folders_failed(box, error);
+	return 0;
+}
+
+static bool
+coi_attr_mailbox_root_valid(struct mail_user *user, const char *root,
+			    const char **error_r)
+{
+	struct mail_namespace *inbox_ns =
+		mail_namespace_find_inbox(user->namespaces);
+	struct mailbox *box;
+	const char *chats;
+	bool valid;
+
+	if (inbox_ns == NULL ||
+	    mail_namespace_find(user->namespaces, root) != inbox_ns) {
+		*error_r = "not in the INBOX namespace";
+		return FALSE;
+	}
+	chats = t_strdup_printf("%s%cChats", root,
+				mail_namespace_get_sep(inbox_ns));
+	box = mailbox_alloc(inbox_ns->list, chats, 0);
+	valid = mailbox_verify_create_name(box) == 0;
+	if (!valid)
+		*error_r = mailbox_get_last_error(box, NULL);
+	mailbox_free(&box);
+	return valid;
+}
+
+static int
+coi_attr_set_mailbox_root(struct mailbox_transaction_context *t,
+			  const struct coi_settings *set,
+			  const struct coi_config_stored *stored,
+			  const struct coi_attr_value *value)
+{
+	struct mailbox *box = t->box;
+	struct mail_user *user = box->storage->user;
+	struct coi_config_stored new_stored;
+	struct coi_config config;
+	const char *root, *error, *reason;
+
+	if (value->nil) {
+		/* removing a value is always safe: the admin's root
+		   applies */
+		return 0;
+	}
+	if (!set->mailbox_root_per_user) {
+		mail_storage_set_error(box->storage, MAIL_ERROR_NOTPOSSIBLE,
+			"unable to set "COI_METADATA_MAILBOX_ROOT);
+		return -1;
+	}
+	if (!coi_config_mailbox_root_value_check(value->data, value->size,
+						 &error)) {
+		mail_storage_set_error(box->storage, MAIL_ERROR_PARAMS, error);
+		return -1;
+	}
+	root = t_strndup(value->data, value->size);
+	if (!coi_attr_mailbox_root_valid(user, root, &reason)) {
+		e_debug(coi_attr_event(user), "Refusing mailbox-root %s: %s",
+			coi_config_value_printable(value->data, value->size),
+			reason);
+		mail_storage_set_error(box->storage, MAIL_ERROR_PARAMS,
+			t_strdup_printf("invalid value for %s: \"%s\"",
+				COI_METADATA_MAILBOX_ROOT,
+				coi_config_value_printable(value->data,
+							   value->size)));
+		return -1;
+	}
+
+	/* An enabled COI keeps its folders under the new root. */
+	new_stored = *stored;
+	new_stored.mailbox_root = root;
+	coi_config_from_stored(user, set, &new_stored, &config);
+	if (config.enabled &&
+	    coi_folders_ensure_all(user, &config, &error) < 0)
+		return coi_attr_folders_failed(box, error);
+	return 0;
+}
+
+static int
+coi_attr_set(struct mailbox_transaction_context *t, const char *key,
+	     const struct mail_attribute_value *value)
+{
+	struct mailbox *box = t->box;
+	struct mail_user *user = box->storage->user;
+	const char *subkey = coi_attr_subkey(key);
+	enum coi_config_entry entry = coi_config_entry_from_subkey(subkey);
+	struct coi_attr_value val;
+	struct coi_settings set;
+	struct coi_config_stored stored;
+	const char *error;
+
+	if (COI_USER_CONTEXT(user) == NULL) {
+		/* coi is not loaded for this user: plain METADATA */
+		return 0;
+	}
+	if (entry == COI_CONFIG_ENTRY_UNKNOWN) {
+		/* CS-03: no entries below coi/ that the spec does not
+		   define */
+		return coi_attr_refuse(t, key, "/private");
+	}
+	if (coi_attr_value_read(box, value, &val) < 0)
+		return -1;
+	if (coi_config_read_stored(box, &stored, &error) < 0) {
+		mail_storage_set_critical(box->storage, "COI: %s", error);
+		return -1;
+	}
+	coi_settings_read(user, &set);
+
+	switch (entry) {
+	case COI_CONFIG_ENTRY_ENABLED:
+		return coi_attr_set_enabled(t, &set, &stored, &val);
+	case COI_CONFIG_ENTRY_MESSAGE_FILTER:
+		return coi_attr_set_message_filter(t, &set, &stored, &val);
+	case COI_CONFIG_ENTRY_MAILBOX_ROOT:
+		return coi_attr_set_mailbox_root(t, &set, &stored, &val);
+	case COI_CONFIG_ENTRY_UNKNOWN:
+		break;
+	}
+	i_unreached();
+}
+
+static int
+coi_attr_get(struct mailbox *box, const char *key,
+	     struct mail_attribute_value *value_r)
+{
+	struct mail_user *user = box->storage->user;
+	enum coi_config_entry entry =
+		coi_config_entry_from_subkey(coi_attr_subkey(key));
+	struct coi_settings set;
+	struct coi_config_stored stored;
+	const char *error;
+
+	if (COI_USER_CONTEXT(user) == NULL ||
+	    entry == COI_CONFIG_ENTRY_UNKNOWN)
+		return 0;
+	if (coi_config_read_stored(box, &stored, &error) < 0) {
+		mail_storage_set_critical(box->storage, "COI: %s", error);
+		return -1;
+	}
+	coi_settings_read(user, &set);
+
+	/* Returning 0 lets Dovecot read the value the user stored; the
+	   others are defaults. */
+	switch (entry) {
+	case COI_CONFIG_ENTRY_ENABLED:
+		if (stored.enabled != NULL || stored.enabled_removed ||
+		    !set.default_enabled)
+			return 0;
+		value_r->value = COI_CONFIG_ENABLED_YES;
+		return 1;
+	case COI_CONFIG_ENTRY_MESSAGE_FILTER:
+		if (stored.message_filter != NULL)
+			return 0;
+		value_r->value =
+			coi_message_filter_to_str(set.default_message_filter);
+		return 1;
+	case COI_CONFIG_ENTRY_MAILBOX_ROOT:
+		if (stored.mailbox_root != NULL && set.mailbox_root_per_user)
+			return 0;
+		value_r->value = coi_config_default_root(user, &set);
+		return 1;
+	case COI_CONFIG_ENTRY_UNKNOWN:
+		break;
+	}
+	i_unreached();
+}
+
+static int
+coi_attr_iter(struct mailbox *box, const char *key_prefix, pool_t pool,
+	      ARRAY_TYPE(const_string) *keys)
+{
+	size_t len = strlen(key_prefix);
+	const char *name;
+	unsigned int i;
+
+	if (COI_USER_CONTEXT(box->storage->user) == NULL)
+		return 0;
+	/* Names are relative to key_prefix (itself relative to
+	   COI_ATTR_PREFIX). */
+	for (i = 0; coi_config_entry_subkeys[i] != NULL; i++) {
+		const char *subkey = coi_config_entry_subkeys[i];
+
+		if (len == 0)
+			name = p_strdup(pool, subkey);
+		else if (strncmp(subkey, key_prefix, len) == 0 &&
+			 subkey[len] == '/')
+			name = p_strdup(pool, subkey + len + 1);
+		else
+			continue;
+		array_push_back(keys, &name);
+	}
+	return 0;
+}
+
+static const struct mailbox_attribute_internal coi_iattr_private = {
+	.type = MAIL_ATTRIBUTE_TYPE_PRIVATE,
+	.key = COI_ATTR_PREFIX,
+	.rank = MAIL_ATTRIBUTE_INTERNAL_RANK_OVERRIDE,
+	.flags = MAIL_ATTRIBUTE_INTERNAL_FLAG_CHILDREN |
+		MAIL_ATTRIBUTE_INTERNAL_FLAG_VALIDATED,
+	.get = coi_attr_get,
+	.set = coi_attr_set,
+	.iter = coi_attr_iter,
+};
+
+/* /private/vendor/vendor.dovecot/coi itself has no value. */
+static const struct mailbox_attribute_internal coi_iattr_private_root = {
+	.type = MAIL_ATTRIBUTE_TYPE_PRIVATE,
+	.key = COI_ATTR_ROOT,
+	.rank = MAIL_ATTRIBUTE_INTERNAL_RANK_OVERRIDE,
+	.set = coi_attr_refuse_private,
+};
+
+/* The COI configuration is private; nothing below
+   /shared/vendor/vendor.dovecot/coi/ is defined. */
+static const struct mailbox_attribute_internal coi_iattr_shared = {
+	.type = MAIL_ATTRIBUTE_TYPE_SHARED,
+	.key = COI_ATTR_PREFIX,
+	.rank = MAIL_ATTRIBUTE_INTERNAL_RANK_OVERRIDE,
+	.flags = MAIL_ATTRIBUTE_INTERNAL_FLAG_CHILDREN,
+	.set = coi_attr_refuse_shared,
+};
+
+void coi_attributes_init(void)
+{
+	mailbox_attribute_register_internal(&coi_iattr_private);
+	mailbox_attribute_register_internal(&coi_iattr_private_root);
+	mailbox_attribute_register_internal(&coi_iattr_shared);
+}
+
+void coi_attributes_deinit(void)
+{
+	mailbox_attribute_unregister_internal(&coi_iattr_shared);
+	mailbox_attribute_unregister_internal(&coi_iattr_private_root);
+	mailbox_attribute_unregister_internal(&coi_iattr_private);
+}
