@@ -205,6 +205,10 @@ class Disabled(FilingCase):
     def test_disabled_chat_stays_in_inbox_with_chat_keyword(self):
         user = "off1"
         self.create_chats(user)
+        # creating Chats enables COI (CS-13): disable it again
+        res = self.imap(user).setmetadata(
+            "/private/vendor/vendor.dovecot/coi/config/enabled", None)
+        self.assertTrue(res.ok, res)
         for how in ("lmtp", "lda"):
             msgid, msg = message(subject="off " + how, chat=True)
             self.deliver(how, user, msg)
