@@ -5,6 +5,7 @@ and no loss when Chats cannot take the message."""
 
 import os
 import shutil
+import smtplib
 
 from coitest import DovecotTestCase, Literal, message
 from coitest.dovecot import MAIL_UID, MAIL_GID
@@ -100,6 +101,27 @@ class ActiveFiling(FilingCase):
 
     def test_lda_idle_on_inbox_not_woken_by_chat(self):
         self._idle_sees_no_chat("lda", "idle2")
+
+    def test_lmtp_two_recipients(self):
+        """One LMTP transaction, two recipients: the first one's Chats is
+        blocked (INBOX, warning), the second one's works (Chats). Each
+        copy ends where it belongs, with $Chat."""
+        first, second = "multi1", "multi2"
+        self.dc.make_home(first)
+        block_chats(self.dc, first)
+        self.create_chats(second)
+        self.dc.expect_log(r"Warning: .*multi1.*coi: .*%s" % CHATS)
+        self.dc.expect_log(r"Error: .*multi1.*(COI/Chats|\.COI\.Chats)")
+        msgid, msg = message(subject="two rcpts", chat=True)
+        with smtplib.LMTP("127.0.0.1", self.dc.lmtp_port, timeout=30) as lmtp:
+            lmtp.ehlo("coitest")
+            self.assertEqual(lmtp.mail("sender@example.org")[0], 250)
+            for user in (first, second):
+                self.assertEqual(lmtp.rcpt(user + "@example.com")[0], 250)
+            replies = [lmtp.data(msg.encode())[0], lmtp.getreply()[0]]
+        self.assertEqual(replies, [250, 250])
+        self.assertIn(CHAT_KW, self.assert_in_only(first, msgid, "INBOX", ("INBOX",)))
+        self.assertIn(CHAT_KW, self.assert_in_only(second, msgid, CHATS))
 
     def test_plain_message_stays_in_inbox_without_chat_keyword(self):
         self.create_chats("plain1")
@@ -333,6 +355,15 @@ def chats_dir(dc, user):
     return os.path.join(dc.home(user), "Maildir", ".COI.Chats")
 
 
+def block_chats(dc, user):
+    """Puts a file where the COI/Chats maildir would be."""
+    path = chats_dir(dc, user)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    shutil.chown(os.path.dirname(path), MAIL_UID, MAIL_GID)
+    with open(path, "w") as f:
+        f.write("not a maildir\n")
+
+
 class NoLoss(FilingCase):
     """When Chats cannot take the message it is delivered to INBOX
     exactly once, with a warning; never a tempfail or a bounce."""
@@ -355,13 +386,7 @@ class NoLoss(FilingCase):
                 user += "x"
 
     def test_chats_name_is_a_file(self):
-        def block(user):
-            path = chats_dir(self.dc, user)
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            shutil.chown(os.path.dirname(path), MAIL_UID, MAIL_GID)
-            with open(path, "w") as f:
-                f.write("not a maildir\n")
-        self._blocked("file1", block)
+        self._blocked("file1", lambda user: block_chats(self.dc, user))
 
     def test_chats_not_writable(self):
         def block(user):
