@@ -80,6 +80,18 @@ class HostileBase(DovecotTestCase):
         res.text.encode("utf-8")
         self.assertNotIn("\x00", res.text)
 
+    def reconnect(self):
+        self.c = self.imap(self.user)
+        return self.c
+
+    def assertDisconnectedBy(self, data):
+        """Sends data; Dovecot answers BYE and closes the connection, and a
+        new session sees the old state."""
+        self.c.send_raw(data)
+        lines = read_until_disconnect(self.c)
+        self.assertTrue(any(x.startswith(b"* BYE ") for x in lines), lines)
+        self.assertUnchanged(self.reconnect())
+
     def assertRefused(self, res, text=None):
         """NO, or BAD where Dovecot's METADATA syntax check comes first."""
         self.assertIn(res.status, ("NO", "BAD"), res)
@@ -109,10 +121,6 @@ class CoiConfigHostile(HostileBase):
         self.assertTrue(res.ok, res)
         self.assertEqual(values, self.STATE)
         self.assertIn("COI/Chats", c.list_mailboxes())
-
-    def reconnect(self):
-        self.c = self.imap(self.user)
-        return self.c
 
     def invalid_enabled(self, shown):
         return 'invalid value for %s: "%s"' % (ENABLED, shown)
@@ -299,18 +307,12 @@ class CoiConfigHostile(HostileBase):
     def test_entry_name_literal_over_line_limit(self):
         # Dovecot disconnects ("Literal size too large"); nothing changes
         name = C + "/" + "x" * DOVECOT_MAX_LINE
-        self.c.send_raw(b'x1 SETMETADATA "" (' + lit(name) + b' "yes")\r\n')
-        lines = read_until_disconnect(self.c)
-        self.assertTrue(any(x.startswith(b"* BYE ") for x in lines), lines)
-        self.assertUnchanged(self.reconnect())
+        self.assertDisconnectedBy(b'x1 SETMETADATA "" (' + lit(name) + b' "yes")\r\n')
 
     def test_value_literal_size_overflow(self):
         # a literal size beyond 2^64: Dovecot disconnects
-        self.c.send_raw(('x1 SETMETADATA "" (%s {184467440737095516160+}\r\n'
-                         % quote(ENABLED)).encode())
-        lines = read_until_disconnect(self.c)
-        self.assertTrue(any(x.startswith(b"* BYE ") for x in lines), lines)
-        self.assertUnchanged(self.reconnect())
+        self.assertDisconnectedBy(('x1 SETMETADATA "" (%s {184467440737095516160+}\r\n'
+                                   % quote(ENABLED)).encode())
 
     def test_value_literal_announced_not_sent(self):
         # 10 GB announced, 100 kB sent, then the client goes away: the
@@ -423,10 +425,6 @@ class WebPushHostile(HostileBase):
     def assertUnchanged(self, client=None):
         self.assertEqual(self.subscriptions(client), self.before)
         self.assertEqual((client or self.c).getmeta(V), self.vapid)
-
-    def reconnect(self):
-        self.c = self.imap(self.user)
-        return self.c
 
     def set_sub(self, value, sid=None):
         name = S + "/" + (sid or self.sid)
@@ -648,7 +646,4 @@ class WebPushHostile(HostileBase):
 
     def test_entry_name_literal_over_line_limit(self):
         name = S + "/" + "a" * DOVECOT_MAX_LINE
-        self.c.send_raw(b'x1 SETMETADATA "" (' + lit(name) + b" NIL)\r\n")
-        lines = read_until_disconnect(self.c)
-        self.assertTrue(any(x.startswith(b"* BYE ") for x in lines), lines)
-        self.assertUnchanged(self.reconnect())
+        self.assertDisconnectedBy(b'x1 SETMETADATA "" (' + lit(name) + b" NIL)\r\n")
