@@ -102,7 +102,6 @@ class HostileBase(DovecotTestCase):
 
 # --- the COI configuration entries (CS-07, CS-09, CS-16, CS-03) -----------
 
-@unittest.skip("needs the COI configuration METADATA (branch coi-config), not on main yet")
 class CoiConfigHostile(HostileBase):
     dovecot_args = dict(mail_plugins="coi", imap_plugins="imap_coi")
 
