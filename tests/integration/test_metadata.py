@@ -481,3 +481,56 @@ class DeliveriesWithConfig(MetadataMixin, DovecotTestCase):
         self.assertEqual(self.dc.lmtp_deliver(user, message()[1])[0], 250)
         res = self.dc.lda_deliver(self.fresh_user(), message()[1])
         self.assertEqual(res.returncode, 0, res.stderr)
+
+
+class InboxPrefix(MetadataMixin, DovecotTestCase):
+    """An INBOX namespace with a prefix (INBOX/): the COI root lies below
+    the prefix, with the namespace's separator."""
+    dovecot_args = dict(mail_plugins="coi", imap_plugins="imap_coi",
+                        extra_conf="""
+namespace inbox {
+  prefix = INBOX/
+}
+""")
+
+    def test_cs06_root_under_namespace_prefix(self):
+        c = self.imap(self.fresh_user())
+        self.assertEqual(c.getmeta(ROOT), "INBOX/COI")
+        self.assertTrue(c.setmetadata(ENABLED, "yes").ok)
+        boxes = c.list_mailboxes()
+        self.assertIn("INBOX/COI/Chats", boxes)
+        self.assertIn("INBOX/COI/Contacts", boxes)
+
+    def test_cs13_create_chats_under_prefix_enables(self):
+        c = self.imap(self.fresh_user())
+        self.assertTrue(c.ok("CREATE", quote("INBOX/COI/Chats")))
+        self.assertEqual(c.getmeta(ENABLED), "yes")
+        self.assertTrue(c.ok("DELETE", quote("INBOX/COI/Chats")))
+        self.assertIsNone(c.getmeta(ENABLED))
+
+
+class WithoutAttributeDict(MetadataMixin, DovecotTestCase):
+    """No mail_attribute_dict: nothing can be stored. Reading gives the
+    defaults, setting fails cleanly, METADATA is not announced, and
+    deliveries work."""
+    dovecot_args = dict(mail_plugins="coi", imap_plugins="imap_coi",
+                        attribute_dict=False, imap_metadata=False)
+
+    def test_without_dict_reads_defaults_and_refuses_set(self):
+        user = self.fresh_user()
+        c = self.imap(user)
+        self.assertNotIn("METADATA", c.capabilities())
+        self.assertEqual(c.getmeta(ROOT), "COI")
+        self.assertEqual(c.getmeta(FILTER), "none")
+        for entry, value in ((ENABLED, "yes"), (FILTER, "active")):
+            self.assert_no(c.setmetadata(entry, value), "Mailbox attributes not enabled")
+        # nothing was created for a value that could not be stored
+        self.assertNotIn("COI/Chats", c.list_mailboxes())
+        self.assert_no(c.setmetadata(ENABLED, "YES"), ENABLED_ERR % "YES")
+        self.assertEqual(self.dc.lmtp_deliver(user, message()[1])[0], 250)
+        self.assertEqual(c.status("INBOX")["MESSAGES"], 1)
+
+    def test_without_dict_folder_rules_are_quiet(self):
+        c = self.imap(self.fresh_user())
+        self.assertTrue(c.ok("CREATE", quote("COI/Chats")))
+        self.assertTrue(c.ok("DELETE", quote("COI/Chats")))

@@ -73,13 +73,6 @@ coi_attr_value_read(struct mailbox *box,
 	return 0;
 }
 
-static struct event *coi_attr_event(struct mail_user *user)
-{
-	struct coi_user *cuser = COI_USER_CONTEXT(user);
-
-	return cuser != NULL ? cuser->event : user->event;
-}
-
 /* Refuses to set anything: the entries below coi/ that the spec does
    not define (CS-03). type_prefix is "/private" or "/shared". */
 static int
@@ -113,12 +106,24 @@ coi_attr_refuse_shared(struct mailbox_transaction_context *t,
 	return coi_attr_refuse(t, key, "/shared");
 }
 
+/* Fails like the storage would when no attribute dictionary is
+   configured, before any folder is created for a value that could not be
+   stored. */
+static bool coi_attr_can_store(struct mailbox *box)
+{
+	if (box->storage->set->mail_attribute_dict[0] != '\0')
+		return TRUE;
+	mail_storage_set_error(box->storage, MAIL_ERROR_NOTPOSSIBLE,
+			       "Mailbox attributes not enabled");
+	return FALSE;
+}
+
 /* Reports a failure to create the COI folders to the client (without
    internal details) and the log (with them). */
 static int
 coi_attr_folders_failed(struct mailbox *box, const char *error)
 {
-	e_error(coi_attr_event(box->storage->user), "%s", error);
+	e_error(coi_config_event(box->storage->user), "%s", error);
 	mail_storage_set_error(box->storage, MAIL_ERROR_TEMP,
 			       "Failed to create the COI folders");
 	return -1;
@@ -141,6 +146,8 @@ coi_attr_set_enabled(struct mailbox_transaction_context *t,
 		mail_storage_set_error(box->storage, MAIL_ERROR_PARAMS, error);
 		return -1;
 	}
+	if (!coi_attr_can_store(box))
+		return -1;
 
 	coi_config_from_stored(user, set, stored, &config);
 	if (!value->nil &&
@@ -158,7 +165,7 @@ coi_attr_set_enabled(struct mailbox_transaction_context *t,
 
 	if (config.enabled == value->nil) {
 		reason = coi_config_change_reason();
-		e_info(coi_attr_event(user), "COI %s (%s)",
+		e_info(coi_config_event(user), "COI %s (%s)",
 		       value->nil ? "disabled" : "enabled",
 		       reason != NULL ? reason : "METADATA");
 	}
@@ -186,6 +193,8 @@ coi_attr_set_message_filter(struct mailbox_transaction_context *t,
 	}
 	if (filter == COI_MESSAGE_FILTER_NONE)
 		return 0;
+	if (!coi_attr_can_store(box))
+		return -1;
 
 	/* CS-16: with active or seen, Chats exists */
 	coi_config_from_stored(user, set, stored, &config);
@@ -248,7 +257,7 @@ coi_attr_set_mailbox_root(struct mailbox_transaction_context *t,
 	}
 	root = t_strndup(value->data, value->size);
 	if (!coi_attr_mailbox_root_valid(user, root, &reason)) {
-		e_debug(coi_attr_event(user), "Refusing mailbox-root %s: %s",
+		e_debug(coi_config_event(user), "Refusing mailbox-root %s: %s",
 			coi_config_value_printable(value->data, value->size),
 			reason);
 		mail_storage_set_error(box->storage, MAIL_ERROR_PARAMS,
@@ -258,6 +267,9 @@ coi_attr_set_mailbox_root(struct mailbox_transaction_context *t,
 							   value->size)));
 		return -1;
 	}
+
+	if (!coi_attr_can_store(box))
+		return -1;
 
 	/* An enabled COI keeps its folders under the new root. */
 	new_stored = *stored;

@@ -19,7 +19,7 @@
 
 static const char *coi_config_reason = NULL;
 
-static struct event *coi_config_event(struct mail_user *user)
+struct event *coi_config_event(struct mail_user *user)
 {
 	struct coi_user *cuser = COI_USER_CONTEXT(user);
 

@@ -56,6 +56,10 @@ struct coi_settings {
 	enum coi_message_filter default_message_filter;
 };
 
+/* The event to log COI configuration changes on: the user's coi event,
+   or the user's own event when the plugin is not active for the user. */
+struct event *coi_config_event(struct mail_user *user);
+
 /* Reads the plugin settings. Invalid values are logged as errors on the
    user's coi event and replaced by the built-in defaults. */
 void coi_settings_read(struct mail_user *user, struct coi_settings *set_r);

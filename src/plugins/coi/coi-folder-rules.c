@@ -91,6 +91,13 @@ coi_folder_rules_set_enabled(struct mailbox *box, bool enabled,
 	struct coi_user *cuser = COI_USER_CONTEXT_REQUIRE(user);
 	const char *error;
 
+	if (box->storage->set->mail_attribute_dict[0] == '\0') {
+		/* nothing can be stored, COI cannot be switched */
+		e_debug(cuser->event, "Not %s COI after %s: "
+			"no mail_attribute_dict", enabled ? "enabling" :
+			"disabling", reason);
+		return;
+	}
 	if (coi_config_set_enabled(user, enabled, reason, &error) < 0) {
 		e_error(cuser->event, "Failed to %s COI after %s: %s",
 			enabled ? "enable" : "disable", reason, error);
