@@ -411,6 +411,15 @@ static void test_ece_fixed_key_errors(void)
 					      salt->data, 15,
 					      "x", 1, body, NULL, &error) < 0);
 	test_assert(error != NULL && strstr(error, "salt") != NULL);
+	/* a public key that is not the private key's */
+	error = NULL;
+	test_assert(webpush_ece_encrypt_fixed(ua_public->data, ua_public->used,
+					      auth->data, auth->used,
+					      as_private->data, as_private->used,
+					      ua_public->data, ua_public->used,
+					      salt->data, salt->used,
+					      "x", 1, body, NULL, &error) < 0);
+	test_assert(error != NULL && strstr(error, "does not match") != NULL);
 	test_assert(body->used == 0);
 	test_end();
 }

@@ -133,6 +133,19 @@ int webpush_ossl_p256_keypair_from_raw(const unsigned char *private_key,
 		ret = webpush_ossl_fromdata(params, EVP_PKEY_KEYPAIR,
 					    pkey_r, error_r);
 	}
+	if (ret == 0) {
+		/* the public point must belong to the private scalar */
+		EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, *pkey_r,
+							       NULL);
+		if (ctx == NULL || EVP_PKEY_pairwise_check(ctx) <= 0) {
+			ERR_clear_error();
+			*error_r = "public key does not match the private key";
+			EVP_PKEY_free(*pkey_r);
+			*pkey_r = NULL;
+			ret = -1;
+		}
+		EVP_PKEY_CTX_free(ctx);
+	}
 	OSSL_PARAM_free(params);
 	OSSL_PARAM_BLD_free(bld);
 	BN_clear_free(priv);
