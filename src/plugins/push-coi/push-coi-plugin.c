@@ -6,6 +6,7 @@
 #include "webpush-endpoint.h"
 #include "webpush-vapid.h"
 #include "push-coi-plugin.h"
+#include "webpush-sender.h"
 
 const char *push_coi_plugin_version = DOVECOT_ABI_VERSION;
 const char *push_coi_plugin_dependencies[] = { "push_notification", NULL };
@@ -99,6 +100,9 @@ void push_coi_plugin_init(struct module *module)
 
 void push_coi_plugin_deinit(void)
 {
+	/* The process ends: wait a bounded time for pushes in flight and
+	   keep the rest in the spool. */
+	webpush_sender_global_deinit();
 	mail_storage_hooks_remove(&push_coi_mail_storage_hooks);
 	webpush_vapid_shared_deinit();
 }
