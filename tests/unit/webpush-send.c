@@ -11,7 +11,6 @@
    own reader. JOBFILE is JSON:
 
      { "mode": "run" | "exit",
-       "home": "/dir",                 (for the default spool dir)
        "resume": ["/spool/dir", ...],  (spool dirs to resume first)
        "allowed_networks": "127.0.0.0/8",  (webpush_allowed_networks
                                         of the endpoint policy)
@@ -54,6 +53,8 @@ struct send_push {
 static ARRAY(struct send_push *) pushes;
 static ARRAY_TYPE(const_string) settings;
 static struct webpush_sender *sender;
+/* stays set while webpush_sender_deinit() runs */
+static struct webpush_sender *sender_ref;
 static const char *authorization;
 static unsigned int unfinished;
 static bool running;
@@ -112,7 +113,7 @@ static void outcome(const struct webpush_push_outcome *o, void *context)
 			     "result", result_names[o->result],
 			     "status", o->status, "attempts", o->attempts,
 			     "error", o->error,
-			     "pending", webpush_sender_pending(sender)));
+			     "pending", webpush_sender_pending(sender_ref)));
 	p->finished = TRUE;
 	i_assert(unfinished > 0);
 	if (--unfinished == 0 && running)
@@ -239,12 +240,12 @@ int main(int argc, char *argv[])
 		event_set_forced_debug(event, TRUE);
 
 	T_BEGIN {
-		read_job(argv[1], &job);
 		if (webpush_sender_settings_read(setting_lookup, NULL,
-						 json_str(job, "home"),
+						 getenv("HOME"),
 						 pool_datastack_create(),
 						 &set, &error) < 0)
 			i_fatal("%s", error);
+		read_job(argv[1], &job);
 		if (webpush_endpoint_settings_parse(NULL,
 				json_str(job, "allowed_networks"),
 				pool_datastack_create(), &endpoint_set,
@@ -257,6 +258,7 @@ int main(int argc, char *argv[])
 			hooks.authorize = authorize;
 		if (webpush_sender_init(&set, &hooks, event, &sender, &error) < 0)
 			i_fatal("%s", error);
+		sender_ref = sender;
 		json_array_foreach(json_object_get(job, "resume"), i, item)
 			webpush_sender_resume_spool(sender, json_string_value(item));
 		unfinished = array_count(&pushes);

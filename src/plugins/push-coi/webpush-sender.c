@@ -99,6 +99,10 @@ webpush_setting_time(webpush_setting_lookup_t *lookup, void *context,
 
 	if (str == NULL || *str == '\0')
 		return 0;
+	if (strcmp(name, "webpush_ttl") == 0 && str_to_uint(str, value) == 0) {
+		/* RFC 8030 counts TTL in seconds: a plain number is that */
+		return 0;
+	}
 	ret = msecs ? settings_get_time_msecs(str, value, &error) :
 		settings_get_time(str, value, &error);
 	if (ret < 0) {
