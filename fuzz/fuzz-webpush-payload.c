@@ -1,35 +1,64 @@
-/* libFuzzer target: the push payload builder (WP-14, WP-15) on arbitrary
-   header values and bodies. Whatever the input, the payload is valid
-   JSON no longer than WEBPUSH_PAYLOAD_MAX_SIZE. Input: from NUL subject
-   NUL message-id NUL references NUL content-type NUL cte NUL folder NUL
-   body. */
+/* libFuzzer target: the Web Push payload builder on arbitrary header
+   values, folder name and body. Input: from NUL subject NUL message-id NUL
+   references NUL content-type NUL content-transfer-encoding NUL folder NUL
+   body; the input size picks Chat-Version and the date. Checks the
+   contract: valid UTF-8 JSON object within WEBPUSH_PAYLOAD_MAX_SIZE, text
+   fields within their cut limits. */
 
 #include "fuzz-common.h"
+#include "unichar.h"
 #include "webpush-payload.h"
 
 #include <jansson.h>
 
-static void check_json(const char *json)
+static void check_len(json_t *obj, const char *key, size_t max)
 {
-	json_error_t jerr;
-	json_t *root;
+	json_t *value = json_object_get(obj, key);
 
-	i_assert(strlen(json) <= WEBPUSH_PAYLOAD_MAX_SIZE);
-	root = json_loads(json, 0, &jerr);
-	i_assert(root != NULL && json_is_object(root));
-	json_decref(root);
+	if (value == NULL)
+		return;
+	i_assert(json_is_string(value));
+	/* the cut limit plus the ellipsis (3 octets, not escaped) */
+	i_assert(webpush_payload_json_escaped_len(json_string_value(value)) <=
+		 max + strlen(WEBPUSH_PAYLOAD_ELLIPSIS));
+}
+
+static void check_payload(const char *text)
+{
+	json_error_t error;
+	json_t *obj;
+
+	i_assert(strlen(text) <= WEBPUSH_PAYLOAD_MAX_SIZE);
+	i_assert(uni_utf8_str_is_valid(text));
+	obj = json_loads(text, 0, &error);
+	i_assert(obj != NULL && json_is_object(obj));
+	check_len(obj, "from-email", WEBPUSH_PAYLOAD_TEXT_MAX);
+	check_len(obj, "from-name", WEBPUSH_PAYLOAD_TEXT_MAX);
+	check_len(obj, "subject", WEBPUSH_PAYLOAD_TEXT_MAX);
+	check_len(obj, "msg-id", WEBPUSH_PAYLOAD_TEXT_MAX);
+	check_len(obj, "content-encoding", WEBPUSH_PAYLOAD_TEXT_MAX);
+	check_len(obj, "content-type", WEBPUSH_PAYLOAD_CONTENT_TYPE_MAX);
+	check_len(obj, "folder", WEBPUSH_PAYLOAD_FOLDER_MAX -
+		  strlen(WEBPUSH_PAYLOAD_ELLIPSIS));
+	json_decref(obj);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	const char *fields[7];
 	struct webpush_payload_message msg;
-	const char *fields[8];
+	size_t pos = 0, i;
+	unsigned int n;
 	bool content;
 
 	fuzz_lib_init();
 	T_BEGIN {
-		unsigned int n = fuzz_split(data, size, fields, 8);
-
+		n = fuzz_split(data, size, fields, 7);
+		/* the body is everything after the 7th NUL, NULs included */
+		for (i = 0; i < size && n == 7; i++) {
+			if (data[i] == '\0' && ++pos == 7)
+				break;
+		}
 		i_zero(&msg);
 		msg.from = fields[0];
 		msg.subject = fields[1];
@@ -38,18 +67,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		msg.content_type = fields[4];
 		msg.content_transfer_encoding = fields[5];
 		msg.folder = fields[6];
-		if (n == 8) {
-			msg.body = (const unsigned char *)fields[7];
-			msg.body_size = strlen(fields[7]);
+		if (pos == 7) {
+			msg.body = data + i + 1;
+			msg.body_size = size - i - 1;
 		}
-		msg.have_chat_version = size > 0 && (data[0] & 1) != 0;
-		msg.have_date = size > 1 && (data[1] & 1) != 0;
-		msg.date = (time_t)size * 1000003;
-		msg.date_tz_offset = (int)(size % 1500) - 750;
-		msg.uid = (uint32_t)size;
-		msg.uidvalidity = 1234567;
-		check_json(webpush_payload_build(&msg, &content));
-		check_json(webpush_payload_build_without_content(&msg));
+		msg.have_chat_version = (size & 1) != 0;
+		msg.have_date = (size & 2) != 0;
+		msg.date = (time_t)size * 7919 * ((size & 4) != 0 ? -1 : 1);
+		msg.date_tz_offset = (int)(size % 3000) - 1500;
+		msg.uid = size;
+		msg.uidvalidity = (uint32_t)-1;
+
+		check_payload(webpush_payload_build(&msg, &content));
+		check_payload(webpush_payload_build_without_content(&msg));
+		if (fields[0] != NULL)
+			check_payload(webpush_payload_build_validation(fields[0]));
 	} T_END;
 	return 0;
 }

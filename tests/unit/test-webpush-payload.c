@@ -666,11 +666,13 @@ static void test_content_fields(void)
 	msg.body_size = 0;
 	msg.content_type = NULL;
 	test_assert_strcmp(get_str(build(&msg), "content"), "");
-	/* a NUL in the body is escaped */
+	/* a NUL in the body leaves content out (\u0000 is refused by many
+	   JSON parsers, jansson's json_loads() among them) */
 	msg.body = (const unsigned char *)"a\0b";
 	msg.body_size = 3;
-	test_assert(strstr(webpush_payload_build(&msg, NULL),
-			   "\"content\":\"a\\u0000b\"") != NULL);
+	obj = parse(webpush_payload_build(&msg, &content));
+	test_assert(!content);
+	test_assert(json_object_get(obj, "content") == NULL);
 	test_end();
 }
 

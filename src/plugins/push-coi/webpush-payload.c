@@ -296,8 +296,11 @@ static void add_content(json_t *obj, const struct webpush_payload_message *msg)
 
 static bool content_may_fit(const struct webpush_payload_message *msg)
 {
+	/* NUL would be escaped as \u0000, which many JSON parsers (jansson
+	   among them, by default) refuse */
 	return msg->body != NULL &&
 		msg->body_size <= WEBPUSH_PAYLOAD_MAX_SIZE &&
+		memchr(msg->body, '\0', msg->body_size) == NULL &&
 		uni_utf8_data_is_valid(msg->body, msg->body_size);
 }
 

@@ -31,7 +31,8 @@
                 included whole or not at all, never cut: a cut body would
                 break base64, MIME boundaries and OpenPGP data, and a client
                 could not tell it from the real one. It is included only
-                when the body is valid UTF-8 and the whole payload with it
+                when the body is valid UTF-8 without NUL octets (\u0000 is
+                refused by many JSON parsers) and the whole payload with it
                 is at most WEBPUSH_PAYLOAD_MAX_SIZE octets, so that the
                 RFC 8291 body stays within 4096 octets.
    content-type The Content-Type header value (unfolded, trimmed), only with
@@ -52,7 +53,7 @@
 
    Hostile input: invalid UTF-8 in any header (or the folder name) is
    replaced by U+FFFD, so the payload is always valid UTF-8 JSON; a body
-   with invalid UTF-8 is left out. Nothing here fails or aborts on input.
+   with invalid UTF-8 or a NUL octet is left out. Nothing here fails or aborts on input.
 */
 
 /* Largest payload (plaintext) in octets: 4096 octets of RFC 8291 body
