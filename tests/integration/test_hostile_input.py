@@ -59,6 +59,27 @@ def read_until_disconnect(client):
     return lines
 
 
+def mutf7(name):
+    """A mailbox name in IMAP's modified UTF-7 (RFC 3501 5.1.3), as LIST
+    shows it."""
+    import base64
+    out, run = [], []
+
+    def flush():
+        if run:
+            b = base64.b64encode("".join(run).encode("utf-16-be")).decode()
+            out.append("&" + b.rstrip("=").replace("/", ",") + "-")
+            run.clear()
+    for ch in name:
+        if 0x20 <= ord(ch) <= 0x7e:
+            flush()
+            out.append("&-" if ch == "&" else ch)
+        else:
+            run.append(ch)
+    flush()
+    return "".join(out)
+
+
 def lit8(data):
     """A non-synchronizing literal8 ~{n+} (RFC 3516 BINARY)."""
     data = data.encode() if isinstance(data, str) else data
@@ -646,3 +667,102 @@ class WebPushHostile(HostileBase):
     def test_entry_name_literal_over_line_limit(self):
         name = S + "/" + "a" * DOVECOT_MAX_LINE
         self.assertDisconnectedBy(b'x1 SETMETADATA "" (' + lit(name) + b" NIL)\r\n")
+
+
+class CoiEntriesOutsideTheServer(HostileBase):
+    """The COI entries exist only as server annotations (mailbox ""): the
+    same names on a mailbox are ordinary mailbox METADATA, and the storage
+    behind the server entries is not reachable by any name."""
+    dovecot_args = dict(mail_plugins="coi", imap_plugins="imap_coi")
+
+    def test_internal_keys_are_not_reachable(self):
+        c = self.imap(self.fresh_user("coiinternal"))
+        c.ok("SETMETADATA", '""', "(%s yes)" % quote(ENABLED))
+        for mailbox in ('""', "INBOX"):
+            for prefix in ("/private", "/shared"):
+                name = prefix + "/vendor/vendor.dovecot/pvt/server/vendor/vendor.dovecot/coi/config/enabled"
+                res = c.command("SETMETADATA", mailbox, "(%s %s)" % (quote(name), quote("YES")))
+                self.assertNo(res, "[CANNOT] Internal mailbox attributes cannot be accessed")
+                res, values = c.getmetadata(name, mailbox=mailbox.strip('"'))
+                self.assertIn(res.status, ("OK", "NO"), res)
+                self.assertNotIn("YES", values.values())
+        self.assertEqual(c.getmeta(ENABLED), "yes")
+
+    def test_same_names_on_a_mailbox_do_not_touch_the_server_entries(self):
+        c = self.imap(self.fresh_user("coiinbox"))
+        c.ok("SETMETADATA", '""', "(%s yes %s active)" % (quote(ENABLED), quote(FILTER)))
+        res = c.command("SETMETADATA", "INBOX", "(%s %s %s %s)" % (
+            quote(ENABLED), quote("YES"), quote(FILTER), quote("\u00e9".encode().decode())))
+        self.assertIn(res.status, ("OK", "NO"), res)
+        res, values = c.getmetadata(C, depth=1)
+        self.assertEqual(values, {ENABLED: "yes", ROOT: "COI", FILTER: "active"})
+
+
+class PerUserRootHostile(HostileBase):
+    """With coi_mailbox_root_per_user = yes a user names the root: odd
+    names are refused with the CS-07 text or accepted and usable; none
+    leaves the old root or an Error in the log."""
+    dovecot_args = dict(mail_plugins="coi", imap_plugins="imap_coi",
+                        plugin=dict(coi_mailbox_root_per_user="yes"))
+
+    def setUp(self):
+        super().setUp()
+        self.user = self.fresh_user("rootuser")
+        self.c = self.imap(self.user)
+        self.c.ok("SETMETADATA", '""', "(%s %s)" % (quote(ROOT), quote("Chat")))
+        self.c.ok("SETMETADATA", '""', "(%s yes)" % quote(ENABLED))
+        self.state = {ENABLED: "yes", ROOT: "Chat", FILTER: "none"}
+        self.assertUnchanged()
+
+    def assertUnchanged(self, client=None):
+        c = client or self.c
+        res, values = c.getmetadata(C, depth=1)
+        self.assertTrue(res.ok, res)
+        self.assertEqual(values, self.state)
+        boxes = c.list_mailboxes()
+        self.assertIn(mutf7(self.state[ROOT] + "/Chats"), boxes)
+
+    def test_refused_roots(self):
+        for value in (b"~", b"~/x", b".", b"..", b"../x",
+                      b"a/../b", b"a/./b", b"x" * 256, b"a" + b"/a" * 200, b"a\x00b",
+                      b"\xff\xfe", b"a\x7fb", b"a\x1bb", b"/", b"//", b"a//b", b"COI/"):
+            res = setmetadata_raw(self.c, quote(ROOT), lit(value))
+            self.assertNo(res, '[CANNOT] invalid value for %s: "' % ROOT)
+            self.assertUnchanged()
+
+    def test_odd_but_valid_roots(self):
+        # OK: each is a usable mailbox name; Chats and Contacts are made
+        # below it at once (COI is enabled)
+        # (Dovecot's own CREATE allows "*" and "%" in names too)
+        for value in ("*", "%", "a*b", "\u00dcbersicht", "Chat &Co", "a&-b", "INBOX", "Trash",
+                      "a/b/c/d/e/f/g/h", "x" * 200, "\u65e5\u672c", "semi;colon", "quo\"te"):
+            res = setmetadata_raw(self.c, quote(ROOT), lit(value))
+            self.assertTrue(res.ok, (value, res))
+            self.state[ROOT] = value
+            self.assertUnchanged()
+            self.assertIn(mutf7(value + "/Contacts"), self.c.list_mailboxes())
+
+    @unittest.expectedFailure
+    def test_root_too_long_for_the_storage(self):
+        # Known bug (reported to the lead): a root of 250 octets passes the
+        # value check (at most 255), but Maildir cannot hold
+        # "<root>/Contacts": the answer is NO [SERVERBUG] Failed to create
+        # the COI folders and an Error line in the log, where a plain
+        # CREATE of the same name gets NO and no Error.
+        self.dc.expect_log(r"Error: coi: Failed to create mailbox x{250}/")
+        res = setmetadata_raw(self.c, quote(ROOT), lit("x" * 250))
+        self.assertUnchanged()
+        self.assertNo(res, '[CANNOT] invalid value for %s: "' % ROOT)
+
+    @unittest.expectedFailure
+    def test_root_and_enabled_in_one_command(self):
+        # Known bug (reported to the lead): when one SETMETADATA sets
+        # mailbox-root together with enabled or message-filter, the folders
+        # are made under the old root, as the new root is not committed yet
+        # when enabled is handled; COI ends enabled without <root>/Chats
+        # (CS-10, CS-16).
+        c = self.imap(self.fresh_user("rootuser"))
+        c.ok("SETMETADATA", '""', "(%s %s %s yes)" % (quote(ROOT), quote("Other"),
+                                                     quote(ENABLED)))
+        self.assertEqual(c.getmeta(ROOT), "Other")
+        self.assertIn("Other/Chats", c.list_mailboxes())
