@@ -105,6 +105,13 @@ class HostileBase(DovecotTestCase):
         self.c = self.imap(self.user)
         return self.c
 
+    def assertCoiState(self, client, state):
+        """The COI configuration is state, and <root>/Chats exists."""
+        res, values = client.getmetadata(C, depth=1)
+        self.assertTrue(res.ok, res)
+        self.assertEqual(values, state)
+        self.assertIn(mutf7(state[ROOT] + "/Chats"), client.list_mailboxes())
+
     def assertDisconnectedBy(self, data):
         """Sends data; Dovecot answers BYE and closes the connection, and a
         new session sees the old state."""
@@ -136,11 +143,7 @@ class CoiConfigHostile(HostileBase):
         self.assertUnchanged()
 
     def assertUnchanged(self, client=None):
-        c = client or self.c
-        res, values = c.getmetadata(C, depth=1)
-        self.assertTrue(res.ok, res)
-        self.assertEqual(values, self.STATE)
-        self.assertIn("COI/Chats", c.list_mailboxes())
+        self.assertCoiState(client or self.c, self.STATE)
 
     def invalid_enabled(self, shown):
         return 'invalid value for %s: "%s"' % (ENABLED, shown)
@@ -715,12 +718,7 @@ class PerUserRootHostile(HostileBase):
         self.assertUnchanged()
 
     def assertUnchanged(self, client=None):
-        c = client or self.c
-        res, values = c.getmetadata(C, depth=1)
-        self.assertTrue(res.ok, res)
-        self.assertEqual(values, self.state)
-        boxes = c.list_mailboxes()
-        self.assertIn(mutf7(self.state[ROOT] + "/Chats"), boxes)
+        self.assertCoiState(client or self.c, self.state)
 
     def test_refused_roots(self):
         for value in (b"~", b"~/x", b".", b"..", b"../x",
