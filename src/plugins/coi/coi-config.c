@@ -210,12 +210,14 @@ const char *coi_config_change_reason(void)
 	return coi_config_reason;
 }
 
-int coi_config_set_enabled(struct mail_user *user, bool enabled,
-			   const char *reason, const char **error_r)
+static int
+coi_config_set_attr(struct mail_user *user, const char *key,
+		    const char *metadata_name, const char *value,
+		    const char *reason, const char **error_r)
 {
 	struct mailbox *inbox;
 	struct mailbox_transaction_context *t;
-	struct mail_attribute_value value;
+	struct mail_attribute_value attr_value;
 	const char *old_reason = coi_config_reason;
 	int ret;
 
@@ -232,24 +234,42 @@ int coi_config_set_enabled(struct mail_user *user, bool enabled,
 	}
 
 	coi_config_reason = reason;
-	i_zero(&value);
-	if (enabled)
-		value.value = COI_CONFIG_ENABLED_YES;
+	i_zero(&attr_value);
+	attr_value.value = value;
 	t = mailbox_transaction_begin(inbox, MAILBOX_TRANSACTION_FLAG_EXTERNAL,
 				      __func__);
 	ret = mailbox_attribute_set(t, MAIL_ATTRIBUTE_TYPE_PRIVATE,
-				    COI_ATTR_ENABLED, &value);
+				    key, &attr_value);
 	if (ret < 0) {
 		*error_r = t_strdup_printf("Failed to set %s: %s",
-			COI_METADATA_ENABLED,
+			metadata_name,
 			mailbox_get_last_internal_error(inbox, NULL));
 		mailbox_transaction_rollback(&t);
 	} else if ((ret = mailbox_transaction_commit(&t)) < 0) {
 		*error_r = t_strdup_printf("Failed to set %s: %s",
-			COI_METADATA_ENABLED,
+			metadata_name,
 			mailbox_get_last_internal_error(inbox, NULL));
 	}
 	coi_config_reason = old_reason;
 	mailbox_free(&inbox);
 	return ret;
+}
+
+int coi_config_set_enabled(struct mail_user *user, bool enabled,
+			   const char *reason, const char **error_r)
+{
+	return coi_config_set_attr(user, COI_ATTR_ENABLED,
+				   COI_METADATA_ENABLED,
+				   enabled ? COI_CONFIG_ENABLED_YES : NULL,
+				   reason, error_r);
+}
+
+int coi_config_set_message_filter(struct mail_user *user,
+				  enum coi_message_filter filter,
+				  const char *reason, const char **error_r)
+{
+	return coi_config_set_attr(user, COI_ATTR_MESSAGE_FILTER,
+				   COI_METADATA_MESSAGE_FILTER,
+				   coi_message_filter_to_str(filter),
+				   reason, error_r);
 }

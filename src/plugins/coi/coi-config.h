@@ -96,7 +96,12 @@ const char *coi_config_default_root(struct mail_user *user,
    line. Returns 0 on success, -1 on error (error_r set). */
 int coi_config_set_enabled(struct mail_user *user, bool enabled,
 			   const char *reason, const char **error_r);
-/* While coi_config_set_enabled() runs: its reason; otherwise NULL (the
+/* Sets C/message-filter, as a SETMETADATA would (the same checks and side
+   effects run). Returns 0 on success, -1 on error (error_r set). */
+int coi_config_set_message_filter(struct mail_user *user,
+				  enum coi_message_filter filter,
+				  const char *reason, const char **error_r);
+/* While coi_config_set_enabled() or coi_config_set_message_filter() runs: its reason; otherwise NULL (the
    change came from METADATA). */
 const char *coi_config_change_reason(void);
 
