@@ -22,6 +22,8 @@ DOVECOT = "/usr/sbin/dovecot"
 DOVEADM = "/usr/bin/doveadm"
 DOVECOT_LDA = "/usr/lib/dovecot/dovecot-lda"
 SYSTEM_MODULE_DIR = "/usr/lib/dovecot/modules"
+# doveadm loads its plugins from this compiled-in directory only.
+SYSTEM_DOVEADM_MODULE_DIR = "/usr/lib/dovecot/modules/doveadm"
 
 # Mail processes run as this uid/gid (mail processes may not run as root).
 MAIL_UID = 65534
@@ -55,6 +57,17 @@ def plugin_files():
     return found
 
 
+def doveadm_plugin_files():
+    """The doveadm plugin .so files of the build tree, by file name."""
+    found = {}
+    d = os.path.join(build_dir(), "src/plugins/doveadm-coi/.libs")
+    if os.path.isdir(d):
+        for name in os.listdir(d):
+            if name.endswith("_plugin.so"):
+                found[name] = os.path.join(d, name)
+    return found
+
+
 def free_port():
     """A free TCP port on 127.0.0.1, chosen by the kernel."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
@@ -81,7 +94,8 @@ class Dovecot:
                  lda_plugins="", plugin=None, extra_conf="",
                  users=("alice", "bob"), imap_metadata=True, debug=False,
                  attribute_dict=True, directory=None, imap_port=None,
-                 lmtp_port=None, detach=False, module_dir=None, home_root=None):
+                 lmtp_port=None, detach=False, module_dir=None, home_root=None,
+                 iterable_users=False):
         self.mail_plugins = mail_plugins
         self.imap_plugins = imap_plugins
         self.lda_plugins = lda_plugins
@@ -101,9 +115,13 @@ class Dovecot:
         # home_root: share users' homes with another instance (a cluster on
         # shared storage); default: homes inside this instance's directory
         self.home_root = home_root
+        # iterable_users: a passwd-file userdb after the static one lists
+        # users (the static userdb cannot), for doveadm -A
+        self.iterable_users = iterable_users
         self.password = "secret"
         self.proc = None
         self.dir = None
+        self.doveadm_module_dir = None
         self.log_offset = 0
         self.expected_log = []
 
@@ -139,6 +157,34 @@ class Dovecot:
         for name, path in ours.items():
             os.symlink(path, os.path.join(mdir, name))
         return mdir
+
+    def _make_doveadm_module_dir(self):
+        """doveadm has no setting for its plugin dir: doveadm() runs it in
+        a private mount namespace where this directory (Debian's doveadm
+        plugins, copied, plus the build tree's) is bind-mounted over
+        SYSTEM_DOVEADM_MODULE_DIR. Returns None when nothing is built."""
+        ours = doveadm_plugin_files()
+        if self.module_dir == "system" or not ours:
+            return None
+        mdir = os.path.join(self.dir, "doveadm-modules")
+        os.mkdir(mdir)
+        # copies: a symlink would point into the directory mounted over
+        for name in os.listdir(SYSTEM_DOVEADM_MODULE_DIR):
+            if name not in ours:
+                shutil.copy2(os.path.join(SYSTEM_DOVEADM_MODULE_DIR, name),
+                             os.path.join(mdir, name))
+        for name, path in ours.items():
+            os.symlink(path, os.path.join(mdir, name))
+        return mdir
+
+    def _userlist_userdb(self):
+        if not self.iterable_users:
+            return ""
+        path = os.path.join(self.dir, "users")
+        with open(path, "w") as f:
+            for user in self.users:
+                f.write("%s::%d:%d::%s::\n" % (user, MAIL_UID, MAIL_GID, self.home(user)))
+        return "userdb {\n  driver = passwd-file\n  args = %s\n}" % path
 
     def _protocol_blocks(self):
         # Only non-empty ones: an admin's own protocol blocks (e.g. from an
@@ -193,6 +239,7 @@ userdb {{
   driver = static
   args = uid={MAIL_UID} gid={MAIL_GID} home={self.homes}/%n allow_all_users=yes
 }}
+{self._userlist_userdb()}
 namespace inbox {{
   inbox = yes
   separator = /
@@ -252,6 +299,7 @@ plugin {{
         self.imap_port = self.imap_port or free_port()
         self.lmtp_port = self.lmtp_port or free_port()
         self.mail_plugin_dir = self._make_module_dir()
+        self.doveadm_module_dir = self._make_doveadm_module_dir()
         for sub in ("run", "state"):
             os.mkdir(os.path.join(self.dir, sub))
         home_root = self.homes
@@ -412,8 +460,19 @@ plugin {{
                                "-f", mail_from] + list(args),
                               input=message, capture_output=True, timeout=60)
 
-    def doveadm(self, *args, check=True):
-        res = subprocess.run([DOVEADM, "-c", self.config_path] + list(args),
+    def doveadm_argv(self, *args):
+        """The command line that runs doveadm on this instance's config,
+        with the build tree's doveadm plugins (see
+        _make_doveadm_module_dir)."""
+        argv = [DOVEADM, "-c", self.config_path] + list(args)
+        if self.doveadm_module_dir is None:
+            return argv
+        return ["unshare", "--mount", "--propagation", "private", "--",
+                "/bin/sh", "-c", 'mount --bind "$0" "$1" && shift && exec "$@"',
+                self.doveadm_module_dir, SYSTEM_DOVEADM_MODULE_DIR] + argv
+
+    def doveadm(self, *args, check=True, input=None):
+        res = subprocess.run(self.doveadm_argv(*args), input=input,
                              capture_output=True, text=True, timeout=60)
         if check and res.returncode != 0:
             raise RuntimeError("doveadm %s failed (%d): %s%s" %
