@@ -272,6 +272,48 @@ static void test_vapid_public_key(void)
 	webpush_vapid_unref(&vapid);
 }
 
+static void test_vapid_generate_key(void)
+{
+	struct webpush_vapid *vapid;
+	const char *priv, *pub_pem, *pub_b64, *priv2, *pub_pem2, *pub_b642;
+	const char *path = tmp_path("generated.pem"), *error = NULL;
+	buffer_t *point;
+	BIO *bio;
+	EVP_PKEY *pkey;
+
+	test_begin("vapid: generate a key for webpush_vapid_key");
+	test_assert(webpush_vapid_generate_key(&priv, &pub_pem, &pub_b64,
+					       &error) == 0);
+	test_assert(str_begins(priv, "-----BEGIN PRIVATE KEY-----\n"));
+	test_assert(str_begins(pub_pem, "-----BEGIN PUBLIC KEY-----\n"));
+	point = dec(pub_b64);
+	test_assert(point->used == WEBPUSH_P256_PUBLIC_SIZE &&
+		    ((const unsigned char *)point->data)[0] == 0x04);
+	/* the private key is P-256, and it is the public key's pair */
+	bio = BIO_new_mem_buf(priv, strlen(priv));
+	pkey = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
+	BIO_free(bio);
+	test_assert(pkey != NULL && webpush_ossl_is_p256(pkey));
+	EVP_PKEY_free(pkey);
+	/* webpush_vapid_init() loads it, with the same public key */
+	write_file(path, priv);
+	test_assert(webpush_vapid_init(path, SUBJECT, NULL, &vapid,
+				       &error) == 0);
+	if (vapid != NULL) {
+		test_assert_strcmp(webpush_vapid_get_public_key_b64url(vapid),
+				   pub_b64);
+		test_assert_strcmp(webpush_vapid_get_public_key_pem(vapid),
+				   pub_pem);
+		webpush_vapid_unref(&vapid);
+	}
+	/* each call makes a new key */
+	test_assert(webpush_vapid_generate_key(&priv2, &pub_pem2, &pub_b642,
+					       &error) == 0);
+	test_assert(strcmp(priv, priv2) != 0);
+	test_assert(strcmp(pub_b64, pub_b642) != 0);
+	test_end();
+}
+
 static void
 check_init_fails(const char *key_path, const char *subject,
 		 const char *expire, const char *expect1, const char *expect2,
@@ -610,6 +652,7 @@ int main(void)
 		test_vapid_rfc8292_example,
 		test_vapid_sign_and_verify,
 		test_vapid_public_key,
+		test_vapid_generate_key,
 		test_vapid_bad_keys,
 		test_vapid_bad_settings,
 		test_vapid_audience,

@@ -316,6 +316,37 @@ vapid_public_key_pem(EVP_PKEY *pkey, const char **pem_r,
 	return 0;
 }
 
+int webpush_vapid_generate_key(const char **private_pem_r,
+			       const char **public_pem_r,
+			       const char **public_b64url_r,
+			       const char **error_r)
+{
+	unsigned char point[WEBPUSH_P256_PUBLIC_SIZE];
+	EVP_PKEY *pkey;
+	BIO *bio;
+	char *data;
+	long len;
+	int ret = -1;
+
+	if (webpush_ossl_p256_generate(&pkey, error_r) < 0)
+		return -1;
+	bio = BIO_new(BIO_s_mem());
+	if (bio == NULL ||
+	    PEM_write_bio_PrivateKey(bio, pkey, NULL, NULL, 0,
+				     NULL, NULL) <= 0) {
+		*error_r = webpush_ossl_error("PEM_write_bio_PrivateKey()");
+	} else if (webpush_ossl_p256_public_to_raw(pkey, point, error_r) == 0 &&
+		   vapid_public_key_pem(pkey, public_pem_r, error_r) == 0) {
+		len = BIO_get_mem_data(bio, &data);
+		*private_pem_r = t_strndup(data, len);
+		*public_b64url_r = webpush_b64url_encode(point, sizeof(point));
+		ret = 0;
+	}
+	BIO_free(bio);
+	EVP_PKEY_free(pkey);
+	return ret;
+}
+
 int webpush_vapid_init(const char *key_path, const char *subject,
 		       const char *expire, struct webpush_vapid **vapid_r,
 		       const char **error_r)

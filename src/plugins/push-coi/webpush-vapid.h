@@ -74,6 +74,16 @@ void webpush_vapid_shared_deinit(void);
 const char *webpush_vapid_get_public_key_pem(const struct webpush_vapid *vapid);
 const char *
 webpush_vapid_get_public_key_b64url(const struct webpush_vapid *vapid);
+/* Generates a new P-256 key pair for webpush_vapid_key: the private key as
+   unencrypted PKCS#8 PEM ("-----BEGIN PRIVATE KEY-----", what
+   webpush_vapid_init() loads), and its public key as PEM and as base64url
+   of the uncompressed point (what push services and clients see as k=).
+   Strings are allocated from the data stack. */
+int webpush_vapid_generate_key(const char **private_pem_r,
+			       const char **public_pem_r,
+			       const char **public_b64url_r,
+			       const char **error_r);
+
 /* The JWT lifetime in seconds. */
 unsigned int webpush_vapid_get_lifetime(const struct webpush_vapid *vapid);
 
