@@ -17,14 +17,11 @@
 #include "mail-storage.h"
 #include "doveadm-print.h"
 #include "doveadm-mail.h"
+#include "doveadm-coi-args.h"
 #include "coi-plugin.h"
 #include "coi-config.h"
 
 #define DOVEADM_COI_FILTER_PARAM "filter"
-/* Collects extra positional arguments, to refuse them with a usage text. */
-#define DOVEADM_COI_PARAM_EXTRA_ARGS \
-DOVEADM_CMD_PARAM('\0', "args", CMD_PARAM_ARRAY, \
-		  CMD_PARAM_FLAG_POSITIONAL | CMD_PARAM_FLAG_DO_NOT_EXPOSE)
 
 const char *doveadm_coi_plugin_version = DOVECOT_ABI_VERSION;
 
@@ -72,18 +69,6 @@ doveadm_coi_mailbox_exists(struct mail_user *user, const char *vname,
 	return ret;
 }
 
-/* Extra positional arguments end up in args: refuse them with the
-   command's usage text (doveadm itself only says "Extraneous
-   arguments"). */
-static void doveadm_coi_check_no_args(struct doveadm_mail_cmd_context *ctx,
-			       const char *const args[])
-{
-	if (args[0] == NULL)
-		return;
-	i_error("Unexpected argument: %s", args[0]);
-	doveadm_mail_help_name(ctx->cmd->name);
-}
-
 static const char *doveadm_coi_yes_no(bool value)
 {
 	return value ? "yes" : "no";
@@ -121,7 +106,7 @@ static void
 cmd_coi_status_init(struct doveadm_mail_cmd_context *ctx,
 		    const char *const args[])
 {
-	doveadm_coi_check_no_args(ctx, args);
+	doveadm_coi_refuse_args(ctx->cmd->name, args);
 	doveadm_print_header_simple("enabled");
 	doveadm_print_header_simple("message-filter");
 	doveadm_print_header_simple("mailbox-root");
@@ -170,7 +155,7 @@ cmd_coi_enable_init(struct doveadm_mail_cmd_context *_ctx,
 	struct coi_enable_cmd_context *ctx =
 		container_of(_ctx, struct coi_enable_cmd_context, ctx);
 
-	doveadm_coi_check_no_args(_ctx, args);
+	doveadm_coi_refuse_args(_ctx->cmd->name, args);
 
 	if (ctx->filter_value != NULL &&
 	    !coi_message_filter_parse(ctx->filter_value, &ctx->filter)) {
