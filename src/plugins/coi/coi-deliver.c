@@ -5,6 +5,7 @@
 #include "mail-storage-private.h"
 #include "mail-deliver.h"
 #include "coi-plugin.h"
+#include "coi-events.h"
 #include "coi-config.h"
 #include "coi-mail.h"
 #include "coi-deliver.h"
@@ -137,7 +138,11 @@ coi_deliver_chats_mailbox(struct mail_deliver_context *ctx,
 	const char *error;
 
 	if (coi_config_read(ctx->rcpt_user, &config, &error) < 0) {
-		e_warning(cuser->event, "Not filing the chat message: "
+		e_warning(event_create_passthrough(cuser->event)->
+			  set_name(COI_EVENT_FILING_FALLBACK)->
+			  add_str("reason", COI_FALLBACK_REASON_CONFIG)->
+			  add_str("error", error)->event(),
+			  "Not filing the chat message: "
 			  "cannot read the COI configuration: %s", error);
 		return NULL;
 	}
@@ -163,7 +168,15 @@ coi_deliver_chats_mailbox(struct mail_deliver_context *ctx,
 	box = mailbox_alloc_for_user(ctx->rcpt_user, config.chats_mailbox,
 				     MAILBOX_FLAG_POST_SESSION);
 	if (mailbox_open(box) < 0) {
-		e_warning(cuser->event, "Not filing the chat message %s into "
+		e_warning(event_create_passthrough(cuser->event)->
+			  set_name(COI_EVENT_FILING_FALLBACK)->
+			  add_str("reason",
+				  COI_FALLBACK_REASON_CHATS_UNAVAILABLE)->
+			  add_str("mode", COI_EVENT_MODE_ACTIVE)->
+			  add_str("mailbox", config.chats_mailbox)->
+			  add_str("error", mailbox_get_last_internal_error(
+				box, NULL))->event(),
+			  "Not filing the chat message %s into "
 			  "%s, delivering it to %s: %s",
 			  coi_mail_log_id(ctx->src_mail), config.chats_mailbox,
 			  ctx->rcpt_default_mailbox,
@@ -201,7 +214,13 @@ static int coi_deliver_fallback(struct mail_deliver_context *ctx,
 		mail_storage_get_last_internal_error(*storage_r, NULL);
 	int ret;
 
-	e_warning(cuser->event, "Saving the chat message %s into %s failed, "
+	e_warning(event_create_passthrough(cuser->event)->
+		  set_name(COI_EVENT_FILING_FALLBACK)->
+		  add_str("reason", COI_FALLBACK_REASON_SAVE_FAILED)->
+		  add_str("mode", COI_EVENT_MODE_ACTIVE)->
+		  add_str("mailbox", ctx->rcpt_default_mailbox)->
+		  add_str("error", error)->event(),
+		  "Saving the chat message %s into %s failed, "
 		  "delivering it to %s instead: %s",
 		  coi_mail_log_id(ctx->src_mail), ctx->rcpt_default_mailbox,
 		  default_mailbox, error);
@@ -263,7 +282,11 @@ static int coi_deliver_mail(struct mail_deliver_context *ctx,
 		ret = coi_deliver_fallback(ctx, cuser, default_mailbox,
 					   storage_r);
 	} else if (delivery.chats_saved) {
-		e_info(cuser->event, "Filed chat message %s into %s",
+		e_info(event_create_passthrough(cuser->event)->
+		       set_name(COI_EVENT_CHAT_FILED)->
+		       add_str("mode", COI_EVENT_MODE_ACTIVE)->
+		       add_str("mailbox", chats)->event(),
+		       "Filed chat message %s into %s",
 		       coi_mail_log_id(ctx->src_mail), chats);
 	}
 	ctx->rcpt_default_mailbox = default_mailbox;

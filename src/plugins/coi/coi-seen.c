@@ -5,6 +5,7 @@
 #include "seq-range-array.h"
 #include "mail-storage-private.h"
 #include "coi-plugin.h"
+#include "coi-events.h"
 #include "coi-config.h"
 #include "coi-mail.h"
 #include "coi-seen.h"
@@ -123,7 +124,16 @@ static int coi_seen_move_to(struct mailbox *src, struct mailbox *dest,
 		save_ctx = mailbox_save_alloc(dest_t);
 		mailbox_save_copy_flags(save_ctx, mail);
 		if (mailbox_move(&save_ctx, mail) < 0) {
-			e_warning(event, "Moving the seen chat message %s "
+			e_warning(event_create_passthrough(event)->
+				  set_name(COI_EVENT_FILING_FALLBACK)->
+				  add_str("reason",
+					  COI_FALLBACK_REASON_MOVE_FAILED)->
+				  add_str("mode", COI_EVENT_MODE_SEEN)->
+				  add_str("mailbox", mailbox_get_vname(dest))->
+				  add_str("error",
+					  mailbox_get_last_internal_error(
+						dest, NULL))->event(),
+				  "Moving the seen chat message %s "
 				  "to %s failed, it stays in %s: %s", log_id,
 				  mailbox_get_vname(dest),
 				  mailbox_get_vname(src),
@@ -142,7 +152,14 @@ static int coi_seen_move_to(struct mailbox *src, struct mailbox *dest,
 	}
 	/* Chats first: if that fails, nothing is expunged from INBOX. */
 	if (mailbox_transaction_commit(&dest_t) < 0) {
-		e_warning(event, "Moving %u seen chat message(s) to %s failed, "
+		e_warning(event_create_passthrough(event)->
+			  set_name(COI_EVENT_FILING_FALLBACK)->
+			  add_str("reason", COI_FALLBACK_REASON_MOVE_FAILED)->
+			  add_str("mode", COI_EVENT_MODE_SEEN)->
+			  add_str("mailbox", mailbox_get_vname(dest))->
+			  add_str("error", mailbox_get_last_internal_error(
+				dest, NULL))->event(),
+			  "Moving %u seen chat message(s) to %s failed, "
 			  "they stay in %s: %s", array_count(moved_ids),
 			  mailbox_get_vname(dest), mailbox_get_vname(src),
 			  mailbox_get_last_internal_error(dest, NULL));
@@ -176,7 +193,11 @@ static void coi_seen_move(struct mailbox *inbox,
 	const char *error, *const *idp;
 
 	if (coi_config_read(user, &config, &error) < 0) {
-		e_warning(cuser->event, "Not moving seen messages: "
+		e_warning(event_create_passthrough(cuser->event)->
+			  set_name(COI_EVENT_FILING_FALLBACK)->
+			  add_str("reason", COI_FALLBACK_REASON_CONFIG)->
+			  add_str("error", error)->event(),
+			  "Not moving seen messages: "
 			  "cannot read the COI configuration: %s", error);
 		return;
 	}
@@ -186,7 +207,15 @@ static void coi_seen_move(struct mailbox *inbox,
 
 	dest = mailbox_alloc_for_user(user, config.chats_mailbox, 0);
 	if (mailbox_open(dest) < 0) {
-		e_warning(cuser->event, "Not moving seen chat messages to %s, "
+		e_warning(event_create_passthrough(cuser->event)->
+			  set_name(COI_EVENT_FILING_FALLBACK)->
+			  add_str("reason",
+				  COI_FALLBACK_REASON_CHATS_UNAVAILABLE)->
+			  add_str("mode", COI_EVENT_MODE_SEEN)->
+			  add_str("mailbox", config.chats_mailbox)->
+			  add_str("error", mailbox_get_last_internal_error(
+				dest, NULL))->event(),
+			  "Not moving seen chat messages to %s, "
 			  "they stay in %s: %s", config.chats_mailbox,
 			  mailbox_get_vname(inbox),
 			  mailbox_get_last_internal_error(dest, NULL));
@@ -200,7 +229,12 @@ static void coi_seen_move(struct mailbox *inbox,
 	t_array_init(&moved_ids, 4);
 	if (coi_seen_move_to(src, dest, uids, cuser->event, &moved_ids) > 0) {
 		array_foreach(&moved_ids, idp) {
-			e_info(cuser->event, "Moved seen chat message %s "
+			e_info(event_create_passthrough(cuser->event)->
+			       set_name(COI_EVENT_CHAT_FILED)->
+			       add_str("mode", COI_EVENT_MODE_SEEN)->
+			       add_str("mailbox", config.chats_mailbox)->
+			       event(),
+			       "Moved seen chat message %s "
 			       "from %s to %s", *idp,
 			       mailbox_get_vname(inbox), config.chats_mailbox);
 		}
