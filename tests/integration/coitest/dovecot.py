@@ -479,6 +479,43 @@ plugin {{
                                (" ".join(args), res.returncode, res.stdout, res.stderr))
         return res
 
+    def stats_dump(self, reset=False):
+        """doveadm stats dump: {(metric, field): {"count": int, "sum": int,
+        ...}} for every metric and sub-metric (group_by) of the stats
+        process; field "duration" is always there. reset=True zeroes
+        the metrics after reading them."""
+        args = ["-f", "tab", "stats", "dump"] + (["-r"] if reset else [])
+        lines = self.doveadm(*args).stdout.splitlines()
+        out = {}
+        if not lines:
+            return out
+        header = lines[0].split("\t")
+        for line in lines[1:]:
+            row = dict(zip(header, line.split("\t")))
+            stats = {}
+            for key, value in row.items():
+                if key in ("metric_name", "field"):
+                    continue
+                try:
+                    stats[key] = int(value)
+                except ValueError:
+                    stats[key] = float(value) if value else None
+            out[(row["metric_name"], row["field"])] = stats
+        return out
+
+    def wait_stats(self, metric, count, field="duration", timeout=10):
+        """Waits until metric has counted count events (events reach the
+        stats process asynchronously); returns that metric's field stats."""
+        deadline = time.time() + timeout
+        while True:
+            stats = self.stats_dump().get((metric, field))
+            if stats is not None and stats["count"] >= count:
+                return stats
+            if time.time() > deadline:
+                raise AssertionError("metric %s field %s did not reach count %d: %r"
+                                     % (metric, field, count, self.stats_dump()))
+            time.sleep(0.05)
+
     def write_sieve(self, user, script):
         """Installs script as the user's active Sieve script."""
         path = os.path.join(self.make_home(user), ".dovecot.sieve")
