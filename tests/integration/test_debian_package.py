@@ -58,6 +58,8 @@ class DebianPackage(unittest.TestCase):
         for path in ("./usr/lib/dovecot/modules/lib95_coi_plugin.so",
                      "./usr/lib/dovecot/modules/lib95_imap_coi_plugin.so",
                      "./usr/lib/dovecot/modules/lib30_push_coi_plugin.so",
+                     "./usr/lib/dovecot/modules/doveadm/lib95_doveadm_coi_plugin.so",
+                     "./usr/lib/dovecot/modules/doveadm/lib95_doveadm_push_coi_plugin.so",
                      "." + SNIPPET,
                      "./usr/share/doc/dovecot-coi/README.md"):
             self.assertIn(path, contents)
@@ -80,6 +82,11 @@ class DebianPackage(unittest.TestCase):
                 self.assertIn("COI", c.capabilities())
                 c.logout()
                 self.assertEqual(dc.lmtp_deliver("alice", message()[1])[0], 250)
+                # the system's doveadm loads the package's doveadm plugins
+                res = dc.doveadm("-f", "flow", "coi", "status", "-u", "alice")
+                self.assertRegex(res.stdout, r"^enabled=(yes|no) message-filter=")
+                res = dc.doveadm("webpush", "vapid", "generate")
+                self.assertIn("-----BEGIN PRIVATE KEY-----", res.stdout)
                 dc.check_log()
         finally:
             run(["dpkg", "--purge", "dovecot-coi"])

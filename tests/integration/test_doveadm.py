@@ -43,7 +43,8 @@ class CoiCommands(DovecotTestCase):
             "chats": "no", "contacts": "no"})
 
     def test_enable_as_setmetadata_does(self):
-        self.dc.doveadm("coi", "enable", "-u", "bob")
+        res = self.dc.doveadm("coi", "enable", "-u", "bob")
+        self.assertIn("doveadm(bob): Info: coi: COI enabled (doveadm coi enable)", res.stderr)
         st = self.status("bob")
         self.assertEqual(st["enabled"], "yes")
         self.assertEqual(st["message-filter"], "none")
@@ -66,7 +67,8 @@ class CoiCommands(DovecotTestCase):
 
     def test_disable(self):
         self.dc.doveadm("coi", "enable", "-u", "dave")
-        self.dc.doveadm("coi", "disable", "-u", "dave")
+        res = self.dc.doveadm("coi", "disable", "-u", "dave")
+        self.assertIn("Info: coi: COI disabled (doveadm coi disable)", res.stderr)
         st = self.status("dave")
         self.assertEqual((st["enabled"], st["message-filter"]), ("no", "none"))
         # folders stay, the C/enabled entry is gone

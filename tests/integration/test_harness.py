@@ -67,5 +67,8 @@ class Install(unittest.TestCase):
             self.assertEqual(res.returncode, 0, res.stderr)
             moddir = os.path.join(dest, "usr/lib/dovecot/modules")
             self.assertEqual(sorted(os.listdir(moddir)),
-                             ["lib30_push_coi_plugin.so", "lib95_coi_plugin.so",
+                             ["doveadm", "lib30_push_coi_plugin.so", "lib95_coi_plugin.so",
                               "lib95_imap_coi_plugin.so"])
+            self.assertEqual(sorted(os.listdir(os.path.join(moddir, "doveadm"))),
+                             ["lib95_doveadm_coi_plugin.so",
+                              "lib95_doveadm_push_coi_plugin.so"])
