@@ -86,8 +86,9 @@ struct webpush_payload_message {
 	bool have_chat_version;
 
 	/* The Date header as mail_get_date() gives it: have_date FALSE when
-	   missing or unparseable; date in seconds since the epoch (UTC),
-	   date_tz_offset the header's offset from UTC in minutes. */
+	   missing or unparseable (mail_get_date() then gives date 0); date
+	   in seconds since the epoch (UTC), date_tz_offset the header's
+	   offset from UTC in minutes. */
 	bool have_date;
 	time_t date;
 	int date_tz_offset;
@@ -97,10 +98,11 @@ struct webpush_payload_message {
 	/* Mailbox name (vname), UTF-8. NULL omits the field. */
 	const char *folder;
 
-	/* The body after the header's empty line, as stored; NULL when the
-	   caller does not have it. Bodies larger than
-	   WEBPUSH_PAYLOAD_MAX_SIZE octets never fit: callers need not read
-	   them and may pass NULL. */
+	/* The body after the header's empty line, as stored (e.g. read from
+	   mail_get_stream() after skipping hdr_size.physical_size octets);
+	   NULL when the caller does not have it. Bodies larger than
+	   WEBPUSH_PAYLOAD_MAX_SIZE octets (mail_get_stream()'s body_size)
+	   never fit: callers need not read them and may pass NULL. */
 	const unsigned char *body;
 	size_t body_size;
 };
