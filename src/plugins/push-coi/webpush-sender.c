@@ -11,6 +11,7 @@
 #include "webpush-endpoint.h"
 #include "webpush-spool.h"
 #include "webpush-sender.h"
+#include "push-coi-events.h"
 
 #include <ctype.h>
 
@@ -294,6 +295,7 @@ webpush_sender_finish(struct webpush_sender_push *push,
 		      enum webpush_push_result result, const char *error)
 {
 	struct webpush_push_outcome outcome;
+	struct event_passthrough *e;
 
 	if (push->spooled &&
 	    result != WEBPUSH_PUSH_SPOOLED && result != WEBPUSH_PUSH_DROPPED) {
@@ -306,7 +308,18 @@ webpush_sender_finish(struct webpush_sender_push *push,
 	outcome.status = push->last_status;
 	outcome.attempts = push->entry.attempts;
 	outcome.error = error;
-	e_debug(push->event, "Finished: %s after %u attempt(s)",
+
+	e = event_create_passthrough(push->event)->
+		add_str("result", webpush_sender_result_name(result))->
+		add_int("status_code", push->last_status)->
+		add_int("retries", push->entry.attempts > 0 ?
+			push->entry.attempts - 1 : 0)->
+		add_str("error", error);
+	if (result == WEBPUSH_PUSH_DELIVERED)
+		e->set_name(WEBPUSH_EVENT_SENT);
+	else if (result != WEBPUSH_PUSH_SPOOLED)
+		e->set_name(WEBPUSH_EVENT_FAILED);
+	e_debug(e->event(), "Finished: %s after %u attempt(s)",
 		webpush_sender_result_name(result), push->entry.attempts);
 	if (push->callback != NULL)
 		push->callback(&outcome, push->context);
@@ -517,7 +530,7 @@ webpush_sender_push_new(struct webpush_sender *sender,
 	struct webpush_sender_push *push;
 	struct webpush_spool_entry *e;
 	ARRAY_TYPE(const_string) headers;
-	const char *const *h, *str;
+	const char *const *h, *str, *origin = NULL;
 	pool_t pool;
 
 	pool = pool_alloconly_create("webpush push", 1024 + entry->body_size +
@@ -565,6 +578,7 @@ webpush_sender_push_new(struct webpush_sender *sender,
 				"invalid endpoint: %s", error);
 		} else {
 			push->url = p_strdup(pool, endpoint->url);
+			origin = p_strdup(pool, endpoint->origin);
 		}
 	} T_END;
 	if (e->connect_ip != NULL &&
@@ -586,6 +600,8 @@ webpush_sender_push_new(struct webpush_sender *sender,
 	event_add_str(push->event, "push_id", e->id);
 	if (e->owner != NULL)
 		event_add_str(push->event, "user", e->owner);
+	/* only the origin: the rest of the URL identifies the subscriber */
+	event_add_str(push->event, "endpoint_origin", origin);
 	event_set_append_log_prefix(push->event, t_strdup_printf(
 		"push %s%s%s: ", e->owner == NULL ? "" : e->owner,
 		e->subscription == NULL ? "" : "/",
