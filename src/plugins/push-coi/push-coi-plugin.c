@@ -4,6 +4,7 @@
 #include "mail-user.h"
 #include "mail-storage-hooks.h"
 #include "webpush-endpoint.h"
+#include "webpush-ossl.h"
 #include "webpush-vapid.h"
 #include "push-coi-plugin.h"
 #include "webpush-sender.h"
@@ -105,4 +106,5 @@ void push_coi_plugin_deinit(void)
 	webpush_sender_global_deinit();
 	mail_storage_hooks_remove(&push_coi_mail_storage_hooks);
 	webpush_vapid_shared_deinit();
+	webpush_ossl_deinit();
 }

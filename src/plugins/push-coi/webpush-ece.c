@@ -94,7 +94,9 @@ ecdh_derive(EVP_PKEY *private_key, EVP_PKEY *peer,
 		*error_r = webpush_ossl_error("EVP_PKEY_CTX_new_from_pkey()");
 	else if (EVP_PKEY_derive_init(ctx) <= 0)
 		*error_r = webpush_ossl_error("EVP_PKEY_derive_init()");
-	else if (EVP_PKEY_derive_set_peer_ex(ctx, peer, 1) <= 0)
+	/* The peer key was checked when it was imported
+	   (webpush_ossl_p256_public_from_raw()): no second full check. */
+	else if (EVP_PKEY_derive_set_peer_ex(ctx, peer, 0) <= 0)
 		*error_r = webpush_ossl_error("EVP_PKEY_derive_set_peer_ex()");
 	else if (EVP_PKEY_derive(ctx, secret_r, &len) <= 0)
 		*error_r = webpush_ossl_error("EVP_PKEY_derive()");

@@ -44,4 +44,8 @@ int webpush_ossl_p256_public_to_raw(EVP_PKEY *pkey,
 				    unsigned char point_r[WEBPUSH_P256_PUBLIC_SIZE],
 				    const char **error_r);
 
+/* Frees what this module keeps for the process (the P-256 key template of
+   webpush_ossl_p256_generate()). Call from the plugin's deinit. */
+void webpush_ossl_deinit(void);
+
 #endif
