@@ -8,9 +8,6 @@ allows it; afterwards GETMETADATA shows the old values; and the Dovecot log
 has no Panic, Fatal or Error line (checked after every test)."""
 
 import itertools
-import os
-import socket
-import tempfile
 import unittest
 
 from coitest import DovecotTestCase
@@ -29,6 +26,10 @@ S = W + "/subscriptions"
 # 128 kB is spooled to a temporary file.
 DOVECOT_MAX_LINE = 65536
 DOVECOT_METADATA_INMEM = 128 * 1024
+
+# RFC 8291's example receiver key (appendix A)
+P256DH_RFC8291 = ("BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4"
+                  "bjyPjs7Vd8pZGH6SRpkNtoIAiw4")
 
 _users = itertools.count(1)
 
@@ -370,18 +371,16 @@ class CoiConfigHostileWithoutImapMetadata(CoiConfigHostile):
 
 # --- the WebPush entries (WP-02..WP-04, WP-07, WP-09, WP-11) --------------
 
-def _vapid_pem():
-    from coitest.pushreceiver import VapidKey
-    return VapidKey().pem()
+try:
+    from coitest.webpush import WebPushTestCase, validation_token
+except ImportError:  # the WebPush METADATA harness is not on main yet
+    WebPushTestCase, validation_token = DovecotTestCase, None
+
+SECRET = "coitest-hostile-validation-secret-0123456789"
 
 
-# RFC 8291's example receiver key and auth secret
-P256DH = "BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4bjyPjs7Vd8pZGH6SRpkNtoIAiw4"
-AUTH = "BTBZMqHH6r4Tts7J_aSIgg"
-
-
-def sub_json(endpoint, client="coitest", device="hostile", msgtype="all", p256dh=P256DH,
-             auth=AUTH, extra=""):
+def sub_json(endpoint, p256dh, auth, client="coitest", device="hostile", msgtype="all",
+             extra=""):
     import json
     text = json.dumps({"client": client, "device": device, "msgtype": msgtype,
                        "resource": {"endpoint": endpoint,
@@ -390,63 +389,55 @@ def sub_json(endpoint, client="coitest", device="hostile", msgtype="all", p256dh
     return text[:-1] + extra + "}" if extra else text
 
 
-@unittest.skip("needs the WebPush METADATA (branch push-imap), not on main yet")
-class WebPushHostile(HostileBase):
-    """push_coi with a VAPID key; endpoints on loopback http are allowed so
-    that a valid subscription can be stored (its validation push goes to a
-    closed port: the plugin logs that as it should, and the tests allow
-    that line)."""
+@unittest.skipIf(validation_token is None,
+                 "needs the WebPush METADATA (branch push-imap), not on main yet")
+class WebPushHostile(HostileBase, WebPushTestCase):
+    """push_coi with a VAPID key and the HTTPS push receiver. Each test
+    starts with one validated subscription of a fresh user; whatever the
+    hostile input, GETMETADATA shows it (and the VAPID key) unchanged."""
 
     @classmethod
-    def setUpClass(cls):
-        cls.keydir = tempfile.mkdtemp(prefix="coitest-vapid-")
-        os.chmod(cls.keydir, 0o755)
-        key = os.path.join(cls.keydir, "vapid.pem")
-        with open(key, "w") as f:
-            f.write(_vapid_pem())
-        os.chmod(key, 0o644)
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            cls.closed_port = s.getsockname()[1]
-        cls.dovecot_args = dict(
-            mail_plugins="coi notify push_notification push_coi", imap_plugins="imap_coi",
-            plugin={"webpush_vapid_key": key,
-                    "webpush_vapid_subject": "mailto:postmaster@example.com",
-                    "webpush_allow_http": "yes",
-                    "webpush_allowed_networks": "127.0.0.1",
-                    # the abuse guard (WP-20) would lock these tests out
-                    "webpush_validation_fail_max": "0",
-                    "webpush_subscription_create_max": "0"})
-        super().setUpClass()
-
-    @classmethod
-    def tearDownClass(cls):
-        super().tearDownClass()
-        import shutil
-        shutil.rmtree(cls.keydir, ignore_errors=True)
+    def extra_settings(cls):
+        # a known secret, so the tests can validate; no throttle or lockout
+        # (WP-20), which would otherwise answer the later cases
+        return {"webpush_validation_secret": SECRET,
+                "webpush_subscription_create_max": "0",
+                "webpush_validation_fail_max": "0"}
 
     def setUp(self):
         super().setUp()
-        # the validation pushes go nowhere
-        self.dc.expect_log(r"(Warning|Error): .*push-coi.*127\.0\.0\.1:%d" % self.closed_port)
         self.user = self.fresh_user("wphostile")
         self.c = self.imap(self.user)
-        self.endpoint = "http://127.0.0.1:%d/push/%s" % (self.closed_port, self.user)
         self.sid = "hostile-%s" % self.user
-        self.c.ok("SETMETADATA", '""', b"(" + quote(S + "/" + self.sid).encode() + b" "
-                  + lit(sub_json(self.endpoint)) + b")")
-        self.before = self.subscriptions()
+        self.subscriber, self.endpoint = self.rx.subscriber(self.user)
+        self.subscribe(self.sid, self.endpoint)
+        self.before = self.subscriptions_raw()
         self.assertEqual(list(self.before), [S + "/" + self.sid])
+        self.assertIn('"validated":true', self.before[S + "/" + self.sid])
         self.vapid = self.c.getmeta(V)
         self.assertTrue(self.vapid.startswith("-----BEGIN PUBLIC KEY-----"), self.vapid)
 
-    def subscriptions(self, client=None):
+    def sub(self, endpoint=None, **kw):
+        """Subscription JSON with this test's subscriber keys."""
+        kw.setdefault("p256dh", self.subscriber.p256dh)
+        kw.setdefault("auth", self.subscriber.auth_b64u)
+        return sub_json(self.endpoint if endpoint is None else endpoint, **kw)
+
+    def subscribe(self, sid, endpoint, **kw):
+        """Stores and validates subscription sid."""
+        self.c.ok("SETMETADATA", '""', b"(" + quote(S + "/" + sid).encode() + b" "
+                  + lit(self.sub(endpoint, **kw)) + b")")
+        token = validation_token(SECRET, self.user, sid, endpoint)
+        self.c.ok("SETMETADATA", '""', "(%s %s)" % (quote(S + "/" + sid + "/validate"),
+                                                  quote(token)))
+
+    def subscriptions_raw(self, client=None):
         res, values = (client or self.c).getmetadata(S, depth=1)
         self.assertTrue(res.ok, res)
         return values
 
     def assertUnchanged(self, client=None):
-        self.assertEqual(self.subscriptions(client), self.before)
+        self.assertEqual(self.subscriptions_raw(client), self.before)
         self.assertEqual((client or self.c).getmeta(V), self.vapid)
 
     def set_sub(self, value, sid=None):
@@ -457,8 +448,7 @@ class WebPushHostile(HostileBase):
 
     def test_overlong_subscription_values(self):
         for size in (4097, 65536, DOVECOT_METADATA_INMEM + 1, 2 * 1024 * 1024):
-            pad = "x" * size
-            res = self.set_sub(sub_json(self.endpoint, device=pad))
+            res = self.set_sub(self.sub(device="x" * size))
             self.assertNo(res, "[CANNOT] invalid subscription: ")
             self.assertUnchanged()
 
@@ -467,22 +457,21 @@ class WebPushHostile(HostileBase):
                           (dict(device="d" * 129), "device"),
                           (dict(endpoint=self.endpoint + "/" + "e" * 512), "resource.endpoint"),
                           (dict(p256dh="A" * 257), "resource.keys.p256dh")):
-            kwargs = dict(kw)
-            endpoint = kwargs.pop("endpoint", self.endpoint)
-            res = self.set_sub(sub_json(endpoint, **kwargs))
+            res = self.set_sub(self.sub(**kw))
             self.assertNo(res, "[CANNOT] invalid subscription: ")
             self.assertIn(field, res.text)
             self.assertUnchanged()
 
     def test_fields_at_their_limits_are_ok(self):
         # OK: 128-octet client and device, 512-octet endpoint
-        endpoint = self.endpoint + "/"
-        endpoint += "e" * (512 - len(endpoint))
-        res = self.set_sub(sub_json(endpoint, client="c" * 128, device="d" * 128),
-                           sid="limits-" + self.user)
-        self.assertTrue(res.ok, res)
-        self.assertEqual(len(self.subscriptions()), 2)
-        self.c.ok("SETMETADATA", '""', "(%s NIL)" % quote(S + "/limits-" + self.user))
+        name = self.user + "/"
+        name += "e" * (512 - len(self.rx.endpoint(name)))
+        _, endpoint = self.rx.subscriber(name, self.subscriber)
+        self.assertEqual(len(endpoint), 512)
+        sid = "limits-" + self.user
+        self.subscribe(sid, endpoint, client="c" * 128, device="d" * 128)
+        self.assertEqual(len(self.subscriptions_raw()), 2)
+        self.c.ok("SETMETADATA", '""', "(%s NIL)" % quote(S + "/" + sid))
         self.assertUnchanged()
 
     # deeply nested and malformed JSON
@@ -491,28 +480,42 @@ class WebPushHostile(HostileBase):
         for depth in (100, 2000, 100000):
             for doc in ("[" * depth + "]" * depth,
                         "{\"a\":" * depth + "1" + "}" * depth,
-                        sub_json(self.endpoint, extra=",\"x\":" + "[" * depth + "]" * depth),
                         "[" * depth):
                 res = self.set_sub(doc)
                 self.assertNo(res, "[CANNOT] invalid subscription: ")
                 self.assertUnchanged()
+        # in an unknown member: too large for a subscription
+        for depth in (2100, 100000):
+            res = self.set_sub(self.sub(extra=",\"x\":" + "[" * depth + "]" * depth))
+            self.assertNo(res, "[CANNOT] invalid subscription: ")
+            self.assertUnchanged()
+
+    def test_nested_unknown_member_is_dropped(self):
+        # OK (WP-05): an unknown member, however nested, is not stored
+        res = self.set_sub(self.sub(extra=",\"x\":" + "[" * 1000 + "]" * 1000))
+        self.assertTrue(res.ok, res)
+        stored = self.subscriptions_raw()[S + "/" + self.sid]
+        self.assertNotIn("[", stored)
+        self.assertNotIn('"x"', stored)
+        self.subscribe(self.sid, self.endpoint)
+        self.before = self.subscriptions_raw()
+        self.assertUnchanged()
 
     def test_nested_value_in_a_field(self):
-        doc = sub_json(self.endpoint).replace('"client":"coitest"',
-                                              '"client":' + "[" * 50 + "]" * 50)
+        doc = self.sub().replace('"client":"coitest"', '"client":' + "[" * 50 + "]" * 50)
         res = self.set_sub(doc)
         self.assertNo(res, "[CANNOT] invalid subscription: ")
         self.assertIn("client", res.text)
         self.assertUnchanged()
 
     def test_malformed_json(self):
-        good = sub_json(self.endpoint)
+        good = self.sub()
         for doc in ("", " ", "null", "true", "0", "\"x\"", "[]", "{}", "{", "}",
                     good + "x", good + good, good[:-1], "\ufeff" + good,
                     good.replace(":", "=", 1), good.replace('"', "'"),
                     good.replace('"client":"coitest"', '"client":"coitest","client":"x"'),
                     good.replace('"coitest"', "1e999999"),
-                    good.replace('"coitest"', "-" + "9" * 5000),
+                    good.replace('"coitest"', "-" + "9" * 3000),
                     good.replace('"coitest"', '"\\ud800"'),
                     good.replace('"coitest"', '"\\u0000"'),
                     good.replace('"coitest"', '"co\\u0000test"'),
@@ -526,7 +529,7 @@ class WebPushHostile(HostileBase):
             self.assertUnchanged()
 
     def test_binary_nul_and_invalid_utf8(self):
-        good = sub_json(self.endpoint).encode()
+        good = self.sub().encode()
         for doc in (good.replace(b"coitest", b"coi\x00test"),
                     good + b"\x00",
                     b"\x00" + good,
@@ -541,29 +544,33 @@ class WebPushHostile(HostileBase):
                 self.assertUnchanged()
 
     def test_invalid_keys(self):
-        for p256dh, auth, field in (
-                ("", AUTH, "resource.keys.p256dh"),
-                ("!!!!", AUTH, "resource.keys.p256dh"),
-                (P256DH[:-1] + "5", AUTH, "resource.keys.p256dh"),  # not on the curve
-                ("B" + "A" * 86, AUTH, "resource.keys.p256dh"),  # the point (0, 0)
-                ("A" * 87, AUTH, "resource.keys.p256dh"),
-                (P256DH + "AAAA", AUTH, "resource.keys.p256dh"),
-                (P256DH, AUTH[:-2], "resource.keys.auth"),
-                (P256DH, AUTH + "AAAA", "resource.keys.auth"),
-                (P256DH, "\u00e9" * 22, "resource.keys.auth"),
-                (P256DH, "A" * 100000, "resource.keys.auth")):
-            res = self.set_sub(sub_json(self.endpoint, p256dh=p256dh, auth=auth))
+        p256dh, auth = self.subscriber.p256dh, self.subscriber.auth_b64u
+        off_curve = P256DH_RFC8291[:-1] + "8"
+        for key, secret, field in (
+                ("", auth, "resource.keys.p256dh"),
+                ("!!!!", auth, "resource.keys.p256dh"),
+                (off_curve, auth, "resource.keys.p256dh"),
+                ("B" + "A" * 86, auth, "resource.keys.p256dh"),  # the point (0, 0)
+                ("A" * 87, auth, "resource.keys.p256dh"),
+                (p256dh + "AAAA", auth, "resource.keys.p256dh"),
+                (p256dh, auth[:-2], "resource.keys.auth"),
+                (p256dh, auth + "AAAA", "resource.keys.auth"),
+                (p256dh, "\u00e9" * 22, "resource.keys.auth"),
+                (p256dh, "A" * 100000, "resource.keys.auth")):
+            doc = self.sub(p256dh=key, auth=secret)
+            res = self.set_sub(doc)
             self.assertNo(res, "[CANNOT] invalid subscription: ")
-            self.assertIn(field, res.text)
+            if len(doc) <= 4096:
+                self.assertIn(field, res.text)
             self.assertUnchanged()
 
     def test_hostile_endpoints(self):
-        for endpoint in ("", "x", "ftp://127.0.0.1/x", "http://user:pw@127.0.0.1/x",
-                         "http://127.0.0.1/x#frag", "http://127.0.0.1:99999/x",
-                         "http://[::1/x", "http://127.0.0.1/\x01", "http://127.0.0.1/\u00e9",
-                         "http://127.0.0.1/%zz", "http://" + "a" * 300 + "/x",
+        for endpoint in ("", "x", "ftp://127.0.0.1/x", "https://user:pw@127.0.0.1/x",
+                         "https://127.0.0.1/x#frag", "https://127.0.0.1:99999/x",
+                         "https://[::1/x", "https://127.0.0.1/\x01", "https://127.0.0.1/\u00e9",
+                         "https://127.0.0.1/%zz", "http://127.0.0.1/x",
                          "javascript:alert(1)", "file:///etc/passwd"):
-            res = self.set_sub(sub_json(endpoint))
+            res = self.set_sub(self.sub(endpoint=endpoint))
             self.assertNo(res, "[CANNOT] invalid subscription: ")
             self.assertIn("resource.endpoint", res.text)
             self.assertUnchanged()
@@ -571,7 +578,8 @@ class WebPushHostile(HostileBase):
     # subscription IDs and entry names with odd characters (WP-03)
 
     def test_hostile_subscription_ids(self):
-        doc = lit(sub_json(self.endpoint))
+        # (the value is quoted: see test_dovecot_panics_on_bad_name_with_literal)
+        doc = quote(self.sub())
         for sid in ("", "short", "a" * 9, "a" * 37, "a" * 5000, "abc.defghij", "abc+defghij",
                     "abc defghij", "abc\u00e9defghij", "abc\x7fdefghij", "..", "../../../etc",
                     "abcdefghij/extra", "abcdefghij/validate/x", "abc\\defghij",
@@ -581,25 +589,29 @@ class WebPushHostile(HostileBase):
             self.assertUnchanged()
 
     def test_entry_names_dovecot_refuses(self):
-        doc = lit(sub_json(self.endpoint))
+        doc = quote(self.sub())
         for name in (S + "/", S + "//abcdefghij", S + "/abcdefghij*", S + "/abcdefghij%",
-                     S + "/abcdefghij\x01", S + "/abc\x00defghij"):
+                     S + "/abcdefghij\x01"):
             res = setmetadata_raw(self.c, lit(name), doc)
             self.assertEqual(res.status, "BAD", (name, res))
             self.assertUnchanged()
+        # Dovecot cuts a literal entry name at a NUL: the ID is then "abc"
+        res = setmetadata_raw(self.c, lit(S + "/abc\x00defghij"), doc)
+        self.assertNo(res, '[CANNOT] invalid subscription ID "abc"')
+        self.assertUnchanged()
 
     def test_ids_differing_in_case_are_one(self):
         # OK: the same ID in upper case replaces the subscription (it
         # starts unvalidated again), it does not add one
-        upper = self.sid.upper()
-        res = self.set_sub(sub_json(self.endpoint, device="again"), sid=upper)
+        res = self.set_sub(self.sub(device="again"), sid=self.sid.upper())
         self.assertTrue(res.ok, res)
-        subs = self.subscriptions()
+        subs = self.subscriptions_raw()
         self.assertEqual(list(subs), [S + "/" + self.sid])
         self.assertIn('"device":"again"', subs[S + "/" + self.sid])
-        self.c.ok("SETMETADATA", '""', b"(" + quote(S + "/" + self.sid).encode() + b" "
-                  + lit(sub_json(self.endpoint)) + b")")
-        self.before = self.subscriptions()
+        self.assertIn('"validated":false', subs[S + "/" + self.sid])
+        self.subscribe(self.sid, self.endpoint)
+        self.before = self.subscriptions_raw()
+        self.assertUnchanged()
 
     def test_unknown_webpush_entries(self):
         for name in (W + "/subscription/abcdefghij", W + "/vapid/private", W + "/vapid-private",
@@ -618,8 +630,10 @@ class WebPushHostile(HostileBase):
     # validation tokens (WP-09)
 
     def test_hostile_validation_tokens(self):
+        good = validation_token(SECRET, self.user, self.sid, self.endpoint).encode()
         for token in (b"", b"x" * 1025, b"x" * (DOVECOT_METADATA_INMEM + 1), b"\x00" * 32,
-                      b"\xff" * 32, "é".encode() * 100):
+                      b"\xff" * 32, "\u00e9".encode() * 100, good + b"\x00", good + b"A",
+                      good[:-1], good.upper(), b" " + good):
             res = setmetadata_raw(self.c, quote(S + "/" + self.sid + "/validate"), lit(token))
             self.assertNo(res, "[CANNOT] invalid validation")
             self.assertUnchanged()
@@ -630,8 +644,8 @@ class WebPushHostile(HostileBase):
     # many entries in one SETMETADATA
 
     def test_one_bad_subscription_fails_the_whole_command(self):
-        good = lit(sub_json(self.endpoint))
-        bad = lit(sub_json(self.endpoint, msgtype="never"))
+        good = lit(self.sub())
+        bad = lit(self.sub(msgtype="never"))
         res = setmetadata_raw(self.c, quote(S + "/new-one-" + self.user), good,
                               quote(S + "/new-two-" + self.user), bad)
         self.assertNo(res, "[CANNOT] invalid subscription: ")
@@ -641,11 +655,15 @@ class WebPushHostile(HostileBase):
         self.assertNo(res, "[CANNOT] invalid subscription: ")
         self.assertUnchanged()
 
+    @unittest.expectedFailure
     def test_many_subscriptions_in_one_command(self):
-        # far past the per-user maximum (WP-07): NO, none stored
+        # Known bug (reported to the lead): the per-user maximum (WP-07,
+        # default 10) counts only committed subscriptions, so one
+        # SETMETADATA with 30 new ones stores all 30 (and sends 30
+        # validation pushes). Expected: NO [LIMIT], none stored.
         pairs = []
-        for i in range(500):
-            pairs += [quote("%s/many-%04d-%s" % (S, i, self.user)), lit(sub_json(self.endpoint))]
+        for i in range(30):
+            pairs += [quote("%s/many-%04d-%s" % (S, i, self.user)), lit(self.sub())]
         res = setmetadata_raw(self.c, *pairs)
         self.assertNo(res)
         self.assertUnchanged()
@@ -764,3 +782,19 @@ class PerUserRootHostile(HostileBase):
                                                      quote(ENABLED)))
         self.assertEqual(c.getmeta(ROOT), "Other")
         self.assertIn("Other/Chats", c.list_mailboxes())
+
+
+class DovecotSetmetadataPanic(HostileBase):
+    """Found by these tests, in Dovecot itself (2.3.19.1, no plugin
+    loaded): SETMETADATA whose entry name Dovecot refuses, followed by a
+    value sent as a literal, panics the imap process
+    ("assertion failed: (!cmd->tagline_sent)" in client_default_send_tagline):
+    the client is disconnected, nothing is stored. The other tests send
+    such names with quoted values."""
+    dovecot_args = dict(mail_plugins="", imap_plugins="")
+
+    @unittest.skip("Dovecot 2.3.19.1 bug (not ours): the imap process panics")
+    def test_dovecot_panics_on_bad_name_with_literal(self):
+        c = self.imap(self.fresh_user("panic"))
+        res = setmetadata_raw(c, quote("/private/vendor/x/"), lit("hello"))
+        self.assertEqual(res.status, "BAD", res)
