@@ -63,7 +63,10 @@ def stop():
 
 
 def show_mailboxes(imap):
-    for name in sorted(imap.list_mailboxes()):
+    for name, flags in sorted(imap.list_mailboxes().items()):
+        if "\\noselect" in flags:
+            # a parent such as COI (of COI/Chats) holds no messages
+            continue
         msgs = imap.messages(name)
         print("    %-12s %d message(s)" % (name, len(msgs)))
         for uid, flags, msgid in msgs:
