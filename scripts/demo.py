@@ -9,13 +9,16 @@
 
 Everything is embedded: the configuration is generated into DEMO_DIR
 (default /tmp/dovecot-coi-demo) with a file dict for METADATA, static
-passwords and maildir homes; no external service is used. Ports: IMAP
-DEMO_IMAP_PORT (default 10143), LMTP DEMO_LMTP_PORT (default 10024).
+passwords and maildir homes, a fresh VAPID key for WebPush; no external
+service is used. Ports: IMAP DEMO_IMAP_PORT (default 10143), LMTP
+DEMO_LMTP_PORT (default 10024). DEMO_SETTINGS adds plugin settings
+("name=value name=value").
 """
 
 import os
 import shutil
 import signal
+import subprocess
 import sys
 import time
 
@@ -23,7 +26,7 @@ TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(TOP, "tests", "integration"))
 
 from coitest import Dovecot, message  # noqa: E402
-from coitest.dovecot import free_port  # noqa: E402
+from coitest.dovecot import MAIL_GID, MAIL_UID, free_port  # noqa: E402
 
 DEMO_DIR = os.environ.get("DEMO_DIR", "/tmp/dovecot-coi-demo")
 COI = "/private/vendor/vendor.dovecot/coi/config"
@@ -73,15 +76,36 @@ def show_mailboxes(imap):
             print("        uid %-3d %-40s flags: %s" % (uid, msgid, " ".join(sorted(flags)) or "-"))
 
 
+def extra_settings():
+    """More plugin settings from DEMO_SETTINGS ("name=value name=value")."""
+    out = {}
+    for item in os.environ.get("DEMO_SETTINGS", "").split():
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise SystemExit("demo: DEMO_SETTINGS: %r is not name=value" % item)
+        out[name] = value
+    return out
+
+
 def start():
     if running_pid() or os.path.exists(DEMO_DIR):
         stop()
+    vapid_key = os.path.join(DEMO_DIR, "vapid.pem")
     dc = Dovecot(mail_plugins="coi notify push_notification push_coi",
                  imap_plugins="imap_coi", lda_plugins="sieve",
                  directory=DEMO_DIR, imap_port=port("DEMO_IMAP_PORT", 10143),
                  lmtp_port=port("DEMO_LMTP_PORT", 10024), detach=True,
-                 users=("alice", "bob"))
+                 users=("alice", "bob"),
+                 plugin=dict({"webpush_vapid_key": vapid_key,
+                              "webpush_vapid_subject": "mailto:postmaster@example.com"},
+                             **extra_settings()))
     dc.start()
+    # the VAPID key (WebPush): read when a user session starts, so it only
+    # has to exist before the first login
+    subprocess.run(["openssl", "genpkey", "-algorithm", "EC", "-pkeyopt",
+                    "ec_paramgen_curve:P-256", "-out", vapid_key], check=True)
+    os.chown(vapid_key, MAIL_UID, MAIL_GID)
+    os.chmod(vapid_key, 0o600)
     print("demo: Dovecot with dovecot-coi runs (pid %d), config %s" % (dc.proc.pid, dc.config_path))
 
     imap = dc.imap("alice")
