@@ -282,6 +282,30 @@ class CoiConfigHostile(HostileBase):
         self.c.ok("SETMETADATA", '""', "(%s seen)" % quote(FILTER))
         self.assertUnchanged()
 
+    # GETMETADATA with odd options and many entries
+
+    def test_getmetadata_options(self):
+        res, values = self.c.getmetadata(ENABLED, maxsize=1)
+        self.assertTrue(res.ok, res)
+        self.assertTrue(res.text.startswith("[METADATA LONGENTRIES 3]"), res.text)
+        self.assertEqual(values, {})
+        for opts in ("(DEPTH 2)", "(DEPTH -1)", "(MAXSIZE -1)", "(MAXSIZE 99999999999999)",
+                     "(DEPTH 1 DEPTH)", "(FOO 1)"):
+            res = self.c.command("GETMETADATA", opts, '""', quote(ENABLED))
+            self.assertEqual(res.status, "BAD", (opts, res))
+        res, values = self.c.getmetadata(C, depth="infinity", maxsize=4)
+        self.assertEqual(values, {ENABLED: "yes", ROOT: "COI", FILTER: "seen"})
+        self.assertUnchanged()
+
+    def test_getmetadata_many_entries(self):
+        names = [ENABLED, ROOT, FILTER] * 300 + ["%s/x%d" % (C, i) for i in range(300)]
+        res, values = self.c.getmetadata(names)
+        self.assertTrue(res.ok, res)
+        expected = dict(self.STATE)
+        expected.update({"%s/x%d" % (C, i): None for i in range(300)})
+        self.assertEqual(values, expected)
+        self.assertUnchanged()
+
     # entry names with odd characters
 
     def test_entry_names_dovecot_refuses(self):
