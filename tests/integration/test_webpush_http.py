@@ -29,7 +29,10 @@ from coitest.pushreceiver import Answer, PushReceiver, VapidKey, b64u_encode
 TOOL = os.path.join(build_dir(), "tests", "unit", "webpush-send")
 
 
-class WebpushTransport(unittest.TestCase):
+class WebpushToolCase(unittest.TestCase):
+    """The push receiver, a VAPID key and helpers that run webpush-send
+    (no tests of its own; also used by test_events)."""
+
     @classmethod
     def setUpClass(cls):
         if not os.path.exists(TOOL):
@@ -107,6 +110,8 @@ class WebpushTransport(unittest.TestCase):
     def outcomes(events):
         return {e["id"]: e for e in events if e["event"] == "outcome"}
 
+
+class WebpushTransport(WebpushToolCase):
     # --- WP-18 -------------------------------------------------------------
 
     def test_201_delivered_with_every_header(self):

@@ -29,13 +29,19 @@
    webpush_exit_wait and spools the rest.
 
    Every outcome and every "gone" callback is printed to stdout as one
-   JSON line, in the order they happen. */
+   JSON line, in the order they happen. With WEBPUSH_EVENTS=<filter> in
+   the environment (a Dovecot event filter such as "event=webpush_sent"),
+   each event that matches it is printed too, as Dovecot's stats would
+   receive it: {"event": "named", "name": ..., "fields": {...}} with the
+   event's fields and its parents', and "duration_usecs". */
 
 #include "lib.h"
 #include "array.h"
 #include "base64.h"
 #include "ioloop.h"
 #include "str.h"
+#include "event-filter.h"
+#include "lib-event-private.h"
 #include "webpush-endpoint.h"
 #include "webpush-sender.h"
 
@@ -79,6 +85,54 @@ static void print_json(json_t *obj)
 	fflush(stdout);
 	free(text);
 	json_decref(obj);
+}
+
+static bool
+named_event_callback(struct event *event, enum event_callback_type type,
+		     struct failure_context *ctx ATTR_UNUSED,
+		     const char *fmt ATTR_UNUSED, va_list args ATTR_UNUSED)
+{
+	const struct event_field *fields;
+	struct event *e;
+	unsigned int i, count;
+	uintmax_t duration;
+	json_t *obj;
+
+	if (type != EVENT_CALLBACK_TYPE_SEND || event->sending_name == NULL)
+		return TRUE;
+	obj = json_object();
+	for (e = event; e != NULL; e = event_get_parent(e)) {
+		fields = event_get_fields(e, &count);
+		for (i = 0; i < count; i++) {
+			if (json_object_get(obj, fields[i].key) != NULL)
+				continue;
+			if (fields[i].value_type == EVENT_FIELD_VALUE_TYPE_STR) {
+				json_object_set_new(obj, fields[i].key,
+					json_string(fields[i].value.str));
+			} else if (fields[i].value_type ==
+				   EVENT_FIELD_VALUE_TYPE_INTMAX) {
+				json_object_set_new(obj, fields[i].key,
+					json_integer(fields[i].value.intmax));
+			}
+		}
+	}
+	event_get_last_duration(event, &duration);
+	print_json(json_pack("{s:s, s:s, s:o, s:I}", "event", "named",
+			     "name", event->sending_name, "fields", obj,
+			     "duration_usecs", (json_int_t)duration));
+	return TRUE;
+}
+
+static void named_events_init(const char *filter_str)
+{
+	struct event_filter *filter = event_filter_create();
+	const char *error;
+
+	if (event_filter_parse(filter_str, filter, &error) < 0)
+		i_fatal("WEBPUSH_EVENTS: %s", error);
+	event_set_global_debug_send_filter(filter);
+	event_filter_unref(&filter);
+	event_register_callback(named_event_callback);
 }
 
 static const char *
@@ -238,6 +292,8 @@ int main(int argc, char *argv[])
 	event = event_create(NULL);
 	if (getenv("WEBPUSH_DEBUG") != NULL)
 		event_set_forced_debug(event, TRUE);
+	if (getenv("WEBPUSH_EVENTS") != NULL)
+		named_events_init(getenv("WEBPUSH_EVENTS"));
 
 	T_BEGIN {
 		if (webpush_sender_settings_read(setting_lookup, NULL,
@@ -285,6 +341,10 @@ int main(int argc, char *argv[])
 		json_decref(job);
 	} T_END;
 
+	if (getenv("WEBPUSH_EVENTS") != NULL) {
+		event_unregister_callback(named_event_callback);
+		event_unset_global_debug_send_filter();
+	}
 	event_unref(&event);
 	array_free(&settings);
 	array_free(&pushes);
