@@ -6,6 +6,7 @@ import os
 import shutil
 
 import test_filing as filing
+import test_webpush_http
 from coitest import message
 from coitest.dovecot import MAIL_UID, MAIL_GID
 
@@ -98,3 +99,64 @@ class SeenFilingEvents(EventsCase):
         self.assert_in_only("carol", msgid, CHATS)
         self.assert_count("coi_chat_filed_seen_" + CHATS, 1)
         self.assert_count("coi_chat_filed", 1)
+
+
+class PushEventsTransport(test_webpush_http.WebpushToolCase):
+    """webpush_sent and webpush_failed as the real sender sends them over
+    HTTPS to the test push receiver (webpush-send tool, WEBPUSH_EVENTS):
+    the fields a metric gets. The same events through a Dovecot delivery
+    need the push-notification driver."""
+
+    def run_with_events(self, pushes, allowed_networks="127.0.0.0/8", **settings):
+        os.environ["WEBPUSH_EVENTS"] = "event=webpush_sent OR event=webpush_failed"
+        try:
+            events, log = self.run_tool(pushes, self.settings(**settings),
+                                        allowed_networks=allowed_networks)
+        finally:
+            del os.environ["WEBPUSH_EVENTS"]
+        # the event is sent just before the push's outcome callback
+        named, last = {}, None
+        for e in events:
+            if e["event"] == "named":
+                last = e
+            elif e["event"] == "outcome":
+                if last is not None:
+                    named[e["id"]] = last
+                last = None
+        return named, log
+
+    def test_sent_and_failed_fields(self):
+        for name, answers in (("ok", (201,)), ("retried", (500, 503, 201)),
+                              ("gone", (410,)), ("rejected", (403,))):
+            self.rx.subscriber(name)
+            self.rx.answer(name, *answers)
+        named, _ = self.run_with_events([self.push(n) for n in
+                                         ("ok", "retried", "gone", "rejected")])
+        origin = self.rx.origin()
+        self.assertEqual(set(named), {"ok", "retried", "gone", "rejected"})
+        for push_id, name, result, status, retries in (
+                ("ok", "webpush_sent", "delivered", 201, 0),
+                ("retried", "webpush_sent", "delivered", 201, 2),
+                ("gone", "webpush_failed", "gone", 410, 0),
+                ("rejected", "webpush_failed", "rejected", 403, 0)):
+            e = named[push_id]
+            f = e["fields"]
+            self.assertEqual((e["name"], f["result"], f["status_code"], f["retries"]),
+                             (name, result, status, retries), e)
+            # the origin only: the path identifies the subscriber
+            self.assertEqual(f["endpoint_origin"], origin)
+            self.assertFalse(any("/push/" in str(v) for v in f.values()), f)
+            self.assertEqual(f["user"], "alice")
+            self.assertEqual("error" in f, name == "webpush_failed")
+        self.assertIn("403", named["rejected"]["fields"]["error"])
+        # duration covers the retries (two backoff delays of 100 and 200 ms)
+        self.assertGreaterEqual(named["retried"]["duration_usecs"], 300000)
+
+    def test_failed_without_answer(self):
+        # loopback is not exempt here: the address policy refuses the
+        # connection, no answer comes (status_code 0)
+        named, _ = self.run_with_events([self.push("refused")], allowed_networks=None)
+        f = named["refused"]["fields"]
+        self.assertEqual((named["refused"]["name"], f["result"], f["status_code"]),
+                         ("webpush_failed", "rejected", 0))
+        self.assertIn("loopback", f["error"])
