@@ -2,6 +2,7 @@
 and IMAP announces COI and WEBPUSH after login only (CS-05, WP-01)."""
 
 from coitest import DovecotTestCase, message
+from coitest.webpush import WebPushTestCase
 
 
 class CoiOnly(DovecotTestCase):
@@ -35,9 +36,9 @@ class CoiOnly(DovecotTestCase):
         self.assertEqual(self.imap("carol").status("INBOX")["MESSAGES"], 1)
 
 
-class CoiAndPush(DovecotTestCase):
-    dovecot_args = dict(mail_plugins="coi notify push_notification push_coi",
-                        imap_plugins="imap_coi")
+class CoiAndPush(WebPushTestCase):
+    """coi and push_coi with a VAPID key (WEBPUSH needs WebPush configured)."""
+    with_receiver = False
 
     def test_capability_after_login_has_coi_and_webpush(self):
         c = self.imap()

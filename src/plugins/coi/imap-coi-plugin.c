@@ -11,6 +11,11 @@
 #include "imap-coi-plugin.h"
 
 #define PUSH_COI_PLUGIN_NAME "push_coi"
+/* bool push_coi_webpush_available(struct mail_user *user), looked up by
+   name so that imap_coi has no link-time dependency on push_coi. */
+#define PUSH_COI_AVAILABLE_SYMBOL "push_coi_webpush_available"
+
+typedef bool push_coi_webpush_available_func_t(struct mail_user *user);
 
 const char *imap_coi_plugin_version = DOVECOT_ABI_VERSION;
 const char *imap_coi_plugin_dependencies[] = { COI_PLUGIN_NAME, NULL };
@@ -19,14 +24,21 @@ const char imap_coi_plugin_binary_dependency[] = "imap";
 static struct module *imap_coi_module;
 static imap_client_created_func_t *next_hook_client_created;
 
-static bool imap_coi_push_loaded(struct mail_user *user)
+/* WEBPUSH is announced when push_coi is loaded for the user and has
+   WebPush configured (a VAPID key loaded, valid settings). */
+static bool imap_coi_webpush_available(struct mail_user *user)
 {
 	struct module *push_module;
+	push_coi_webpush_available_func_t *available;
 
 	push_module = module_dir_find(mail_storage_service_modules,
 				      PUSH_COI_PLUGIN_NAME);
-	return push_module != NULL &&
-		mail_user_is_plugin_loaded(user, push_module);
+	if (push_module == NULL ||
+	    !mail_user_is_plugin_loaded(user, push_module))
+		return FALSE;
+	available = module_get_symbol_quiet(push_module,
+					    PUSH_COI_AVAILABLE_SYMBOL);
+	return available != NULL && available(user);
 }
 
 /* COI clients need METADATA (CS-02, CS-03). The COI entries are internal
@@ -54,7 +66,7 @@ static void imap_coi_client_created(struct client **clientp)
 	    coi_user_is_enabled(client->user)) {
 		str_append(client->capability_string, " COI");
 		imap_coi_add_metadata(client);
-		if (imap_coi_push_loaded(client->user))
+		if (imap_coi_webpush_available(client->user))
 			str_append(client->capability_string, " WEBPUSH");
 	}
 

@@ -3,8 +3,9 @@
 
 /* Plugin "imap_coi": the IMAP side of COI. It announces the COI capability
    after login (never before: imap-login loads no plugins), and WEBPUSH too
-   when the push_coi plugin is loaded for the user. Requires the "coi"
-   plugin. */
+   when the push_coi plugin is loaded for the user and has WebPush
+   configured (push_coi exports push_coi_webpush_available(), looked up by
+   name). Requires the "coi" plugin. */
 
 struct module;
 

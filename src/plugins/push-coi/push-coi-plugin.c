@@ -3,9 +3,11 @@
 #include "lib.h"
 #include "mail-user.h"
 #include "mail-storage-hooks.h"
+#include "safe-memset.h"
 #include "webpush-endpoint.h"
 #include "webpush-ossl.h"
 #include "webpush-vapid.h"
+#include "webpush-metadata.h"
 #include "push-coi-plugin.h"
 #include "webpush-sender.h"
 
@@ -69,6 +71,51 @@ static void push_coi_read_vapid_settings(struct mail_user *user,
 		webpush_vapid_get_public_key_b64url(puser->vapid));
 }
 
+/* The one place where the settings of the IMAP WebPush subscriptions are
+   read; also derives the key of the validation tokens. Needs the VAPID
+   key (read before). */
+static void push_coi_read_subscription_settings(struct mail_user *user,
+						struct push_coi_user *puser)
+{
+	unsigned char key[32];
+	const char *error;
+
+	if (webpush_user_settings_read(user, &puser->wp_set, &error) < 0) {
+		e_error(puser->event, "%s: no Web Push for this user", error);
+		return;
+	}
+	if (puser->wp_set.validation_secret != NULL) {
+		webpush_validation_derive_secret(puser->wp_set.validation_secret,
+			strlen(puser->wp_set.validation_secret),
+			puser->validation_secret);
+	} else if (puser->vapid != NULL) {
+		if (webpush_vapid_get_private_key_raw(puser->vapid, key,
+						      &error) < 0) {
+			e_error(puser->event, "Deriving the validation secret "
+				"from the VAPID key: %s: no Web Push for this "
+				"user", error);
+			return;
+		}
+		webpush_validation_derive_secret(key, sizeof(key),
+						 puser->validation_secret);
+		safe_memset(key, 0, sizeof(key));
+	}
+	puser->wp_set_ok = TRUE;
+}
+
+bool push_coi_user_webpush_ready(struct push_coi_user *puser)
+{
+	return puser->vapid != NULL && puser->endpoint_set != NULL &&
+		puser->wp_set_ok;
+}
+
+bool push_coi_webpush_available(struct mail_user *user)
+{
+	struct push_coi_user *puser = PUSH_COI_USER_CONTEXT(user);
+
+	return puser != NULL && push_coi_user_webpush_ready(puser);
+}
+
 static void push_coi_mail_user_created(struct mail_user *user)
 {
 	struct mail_user_vfuncs *v = user->vlast;
@@ -85,6 +132,7 @@ static void push_coi_mail_user_created(struct mail_user *user)
 
 	push_coi_read_endpoint_settings(user, puser);
 	push_coi_read_vapid_settings(user, puser);
+	push_coi_read_subscription_settings(user, puser);
 
 	MODULE_CONTEXT_SET(user, push_coi_user_module, puser);
 	e_debug(puser->event, "plugin loaded for user");
@@ -97,10 +145,12 @@ static struct mail_storage_hooks push_coi_mail_storage_hooks = {
 void push_coi_plugin_init(struct module *module)
 {
 	mail_storage_hooks_add(module, &push_coi_mail_storage_hooks);
+	webpush_metadata_register();
 }
 
 void push_coi_plugin_deinit(void)
 {
+	webpush_metadata_unregister();
 	/* The process ends: wait a bounded time for pushes in flight and
 	   keep the rest in the spool. */
 	webpush_sender_global_deinit();

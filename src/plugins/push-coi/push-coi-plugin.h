@@ -3,6 +3,8 @@
 
 #include "module-context.h"
 #include "mail-user.h"
+#include "webpush-validation.h"
+#include "webpush-storage.h"
 
 /* Plugin "push_coi": IMAP WebPush for COI. WebPush METADATA (VAPID key,
    subscriptions, validation), the push-notification driver "webpush",
@@ -32,12 +34,30 @@ struct push_coi_user {
 	   error was logged): then no push may be sent for this user and no
 	   VAPID public key can be shown. */
 	struct webpush_vapid *vapid;
+
+	/* Settings of the IMAP WebPush subscriptions (webpush-storage.h);
+	   wp_set_ok is FALSE when they are invalid (the error was logged). */
+	struct webpush_user_settings wp_set;
+	bool wp_set_ok;
+	/* The key of validation tokens: from webpush_validation_secret, or
+	   derived from the VAPID private key. */
+	unsigned char validation_secret[WEBPUSH_VALIDATION_SECRET_SIZE];
 };
 
 extern MODULE_CONTEXT_DEFINE(push_coi_user_module, &mail_user_module_register);
 
 /* Category "push-coi" of every event the plugin creates. */
 extern struct event_category event_category_push_coi;
+
+/* Returns TRUE when WebPush is configured for the user (VAPID key loaded,
+   settings valid): only then are the WebPush METADATA entries and the
+   WEBPUSH capability offered. */
+bool push_coi_user_webpush_ready(struct push_coi_user *puser);
+
+/* Returns TRUE when push_coi is loaded and WebPush is configured for
+   user. Looked up by name (dlsym) by imap_coi to announce WEBPUSH, so
+   that imap_coi needs no link-time dependency on push_coi. */
+bool push_coi_webpush_available(struct mail_user *user);
 
 extern const char *push_coi_plugin_version;
 extern const char *push_coi_plugin_dependencies[];

@@ -266,3 +266,23 @@ int webpush_ossl_p256_public_to_raw(EVP_PKEY *pkey,
 	}
 	return 0;
 }
+
+int webpush_ossl_p256_private_to_raw(EVP_PKEY *pkey,
+				     unsigned char key_r[WEBPUSH_P256_PRIVATE_SIZE],
+				     const char **error_r)
+{
+	BIGNUM *priv = NULL;
+	int ret = 0;
+
+	if (EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_PRIV_KEY, &priv) == 0) {
+		*error_r = webpush_ossl_error("EVP_PKEY_get_bn_param(priv)");
+		return -1;
+	}
+	if (BN_bn2binpad(priv, key_r, WEBPUSH_P256_PRIVATE_SIZE) !=
+	    WEBPUSH_P256_PRIVATE_SIZE) {
+		*error_r = "private key is not a P-256 scalar";
+		ret = -1;
+	}
+	BN_clear_free(priv);
+	return ret;
+}

@@ -48,4 +48,10 @@ int webpush_ossl_p256_public_to_raw(EVP_PKEY *pkey,
    webpush_ossl_p256_generate()). Call from the plugin's deinit. */
 void webpush_ossl_deinit(void);
 
+/* Writes the private scalar of a P-256 key (32 octets, big-endian). The
+   caller wipes it (safe_memset) after use. */
+int webpush_ossl_p256_private_to_raw(EVP_PKEY *pkey,
+				     unsigned char key_r[WEBPUSH_P256_PRIVATE_SIZE],
+				     const char **error_r);
+
 #endif

@@ -503,6 +503,13 @@ const char *webpush_vapid_get_public_key_pem(const struct webpush_vapid *vapid)
 	return vapid->public_pem;
 }
 
+int webpush_vapid_get_private_key_raw(const struct webpush_vapid *vapid,
+				      unsigned char key_r[32],
+				      const char **error_r)
+{
+	return webpush_ossl_p256_private_to_raw(vapid->pkey, key_r, error_r);
+}
+
 const char *
 webpush_vapid_get_public_key_b64url(const struct webpush_vapid *vapid)
 {

@@ -84,6 +84,13 @@ int webpush_vapid_generate_key(const char **private_pem_r,
 			       const char **public_b64url_r,
 			       const char **error_r);
 
+/* Writes the raw private key (32 octets) for deriving server secrets from
+   it, such as the key of WebPush validation tokens, so that every server
+   sharing the VAPID key derives the same. Never shown to clients; the
+   caller wipes it (safe_memset) after use. */
+int webpush_vapid_get_private_key_raw(const struct webpush_vapid *vapid,
+				      unsigned char key_r[32],
+				      const char **error_r);
 /* The JWT lifetime in seconds. */
 unsigned int webpush_vapid_get_lifetime(const struct webpush_vapid *vapid);
 

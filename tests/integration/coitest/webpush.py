@@ -1,0 +1,134 @@
+"""Helpers for IMAP WebPush tests: a test class with a VAPID key (generated
+by the test into a private directory), the HTTPS push receiver, and the
+METADATA entries of the extension."""
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import shutil
+import struct
+import tempfile
+import time
+
+from .case import DovecotTestCase
+from .dovecot import MAIL_UID, MAIL_GID
+from .pushreceiver import PushReceiver, Subscriber, VapidKey
+
+WEBPUSH = "/private/vendor/vendor.dovecot/webpush"
+VAPID = WEBPUSH + "/vapid"
+SUBS = WEBPUSH + "/subscriptions"
+
+PUSH_PLUGINS = dict(mail_plugins="coi notify push_notification push_coi",
+                    imap_plugins="imap_coi")
+
+
+def sub_entry(sub_id):
+    return "%s/%s" % (SUBS, sub_id)
+
+
+def write_vapid_key(directory, vapid, name="vapid.pem"):
+    """Writes vapid's private key as PEM, readable by the mail processes."""
+    path = os.path.join(directory, name)
+    with open(path, "wb") as f:
+        f.write(vapid.pem())
+    os.chmod(path, 0o600)
+    os.chown(path, MAIL_UID, MAIL_GID)
+    return path
+
+
+def b64u(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def validation_token(secret, user, sub_id, endpoint, issued=None):
+    """A validation token computed independently of Dovecot, as any server
+    sharing webpush_validation_secret computes it: base64url of the 8-octet
+    big-endian time and HMAC-SHA256(key, user NUL id NUL endpoint NUL time),
+    with key = HMAC-SHA256(secret, label)."""
+    if issued is None:
+        issued = int(time.time())
+    key = hmac.new(secret.encode(), b"dovecot-coi webpush validation v1",
+                   hashlib.sha256).digest()
+    t = struct.pack(">Q", issued)
+    data = (user.encode() + b"\0" + sub_id.lower().encode() + b"\0" +
+            endpoint.encode() + b"\0" + t)
+    return b64u(t + hmac.new(key, data, hashlib.sha256).digest())
+
+
+class WebPushTestCase(DovecotTestCase):
+    """A Dovecot with coi and push_coi, a VAPID key and a running HTTPS
+    push receiver whose CA the sender trusts. Subclasses add plugin
+    settings with extra_settings() and Dovecot arguments with
+    extra_args()."""
+
+    vapid_subject = "mailto:admin@example.org"
+    with_receiver = True
+
+    @classmethod
+    def extra_settings(cls):
+        return {}
+
+    @classmethod
+    def extra_args(cls):
+        return {}
+
+    @classmethod
+    def setUpClass(cls):
+        cls.keydir = tempfile.mkdtemp(prefix="coitest-webpush-")
+        os.chmod(cls.keydir, 0o755)
+        cls.vapid = VapidKey()
+        cls.vapid_key_path = write_vapid_key(cls.keydir, cls.vapid)
+        cls.rx = None
+        settings = {
+            "webpush_vapid_key": cls.vapid_key_path,
+            "webpush_vapid_subject": cls.vapid_subject,
+        }
+        if cls.with_receiver:
+            cls.rx = PushReceiver().start()
+            # the CA file must be readable by the mail processes
+            ca_copy = os.path.join(cls.keydir, "ca.pem")
+            shutil.copy(cls.rx.ca_file, ca_copy)
+            os.chmod(ca_copy, 0o644)
+            settings["webpush_ca_file"] = ca_copy
+            # the receiver is on loopback, which the address policy refuses
+            settings["webpush_allowed_networks"] = "127.0.0.1"
+        settings.update(cls.extra_settings())
+        args = dict(PUSH_PLUGINS)
+        args.update(cls.extra_args())
+        args["plugin"] = dict(settings, **args.get("plugin", {}))
+        cls.dovecot_args = args
+        try:
+            super().setUpClass()
+        except Exception:
+            cls._cleanup_webpush()
+            raise
+
+    @classmethod
+    def _cleanup_webpush(cls):
+        if cls.rx is not None:
+            cls.rx.stop()
+        shutil.rmtree(cls.keydir, ignore_errors=True)
+
+    @classmethod
+    def tearDownClass(cls):
+        super().tearDownClass()
+        cls._cleanup_webpush()
+
+    # helpers
+
+    def new_subscriber(self, name, msgtype="all", **kw):
+        """A receiver path and the subscription JSON for it."""
+        sub, endpoint = self.rx.subscriber(name)
+        return sub, endpoint, sub.subscription_json(endpoint, msgtype=msgtype, **kw)
+
+    def subscriptions(self, client):
+        """{id: parsed JSON} of GETMETADATA (DEPTH 1) "" (S)."""
+        res, values = client.getmetadata(SUBS, depth=1)
+        self.assertTrue(res.ok, res)
+        out = {}
+        for entry, value in values.items():
+            if entry.lower().startswith(SUBS.lower() + "/") and value is not None:
+                out[entry[len(SUBS) + 1:]] = json.loads(value)
+        return out
