@@ -23,6 +23,31 @@ const char *webpush_ossl_error(const char *what)
 	return t_strdup_printf("%s failed: %s", what, buf);
 }
 
+/* Checks an imported key: point on the curve, not the point at infinity.
+   The quick check leaves out the multiplication by the group order, which
+   proves nothing more on P-256: its cofactor is 1, so every point on the
+   curve but infinity has that order (the full check cost as much as the
+   ECDH itself on every push). Takes pkey: on success it goes to *pkey_r,
+   on failure it is freed. */
+static int
+webpush_ossl_check_public(EVP_PKEY *pkey, EVP_PKEY **pkey_r,
+			  const char **error_r)
+{
+	EVP_PKEY_CTX *ctx;
+
+	ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
+	if (ctx == NULL || EVP_PKEY_public_check_quick(ctx) <= 0) {
+		ERR_clear_error();
+		EVP_PKEY_CTX_free(ctx);
+		EVP_PKEY_free(pkey);
+		*error_r = "not a valid point on the P-256 curve";
+		return -1;
+	}
+	EVP_PKEY_CTX_free(ctx);
+	*pkey_r = pkey;
+	return 0;
+}
+
 static int
 webpush_ossl_fromdata(OSSL_PARAM *params, int selection, EVP_PKEY **pkey_r,
 		      const char **error_r)
@@ -46,22 +71,7 @@ webpush_ossl_fromdata(OSSL_PARAM *params, int selection, EVP_PKEY **pkey_r,
 	if (ret < 0)
 		return -1;
 
-	/* Check the key once more explicitly: point on the curve, not the
-	   point at infinity. The quick check leaves out the multiplication by
-	   the group order, which proves nothing more on P-256: its cofactor
-	   is 1, so every point on the curve but infinity has that order. The
-	   full check cost as much as the ECDH itself on every push. */
-	ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
-	if (ctx == NULL || EVP_PKEY_public_check_quick(ctx) <= 0) {
-		ERR_clear_error();
-		*error_r = "not a valid point on the P-256 curve";
-		EVP_PKEY_CTX_free(ctx);
-		EVP_PKEY_free(pkey);
-		return -1;
-	}
-	EVP_PKEY_CTX_free(ctx);
-	*pkey_r = pkey;
-	return 0;
+	return webpush_ossl_check_public(pkey, pkey_r, error_r);
 }
 /* The P-256 group as a parameters-only key, built once: every public key
    imported and every key generated copies its group instead of building
@@ -118,7 +128,6 @@ int webpush_ossl_p256_public_from_raw(const unsigned char *point,
 				      size_t size, EVP_PKEY **pkey_r,
 				      const char **error_r)
 {
-	EVP_PKEY_CTX *ctx;
 	EVP_PKEY *params, *pkey;
 
 	if (webpush_ossl_check_point(point, size, error_r) < 0 ||
@@ -137,21 +146,7 @@ int webpush_ossl_p256_public_from_raw(const unsigned char *point,
 		*error_r = "not a valid point on the P-256 curve";
 		return -1;
 	}
-	/* Check the key once more explicitly: point on the curve, not the
-	   point at infinity. The quick check leaves out the multiplication by
-	   the group order, which proves nothing more on P-256: its cofactor
-	   is 1, so every point on the curve but infinity has that order. */
-	ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
-	if (ctx == NULL || EVP_PKEY_public_check_quick(ctx) <= 0) {
-		ERR_clear_error();
-		EVP_PKEY_CTX_free(ctx);
-		EVP_PKEY_free(pkey);
-		*error_r = "not a valid point on the P-256 curve";
-		return -1;
-	}
-	EVP_PKEY_CTX_free(ctx);
-	*pkey_r = pkey;
-	return 0;
+	return webpush_ossl_check_public(pkey, pkey_r, error_r);
 }
 
 int webpush_ossl_p256_keypair_from_raw(const unsigned char *private_key,
