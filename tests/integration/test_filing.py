@@ -14,6 +14,9 @@ CHATS = "COI/Chats"
 CHAT_KW = "$Chat"
 
 ACTIVE = {"coi_default_enabled": "yes", "coi_default_message_filter": "active"}
+CONFIG = "/private/vendor/vendor.dovecot/coi/config/"
+ENABLED = CONFIG + "enabled"
+FILTER = CONFIG + "message-filter"
 
 
 class FilingCase(DovecotTestCase):
@@ -22,14 +25,17 @@ class FilingCase(DovecotTestCase):
     def box(self, user, mailbox):
         """{Message-ID: flags} of every message in mailbox ({} when the
         mailbox does not exist)."""
-        c = self.imap(user)
-        if c.status(mailbox) is None:
-            return {}
-        out = {}
-        for _uid, flags, msgid in c.messages(mailbox):
-            self.assertNotIn(msgid, out, "%s twice in %s" % (msgid, mailbox))
-            out[msgid] = flags - {"\\Recent"}
-        return out
+        c = self.dc.imap(user)
+        try:
+            if c.status(mailbox) is None:
+                return {}
+            out = {}
+            for _uid, flags, msgid in c.messages(mailbox):
+                self.assertNotIn(msgid, out, "%s twice in %s" % (msgid, mailbox))
+                out[msgid] = flags - {"\\Recent"}
+            return out
+        finally:
+            c.logout()
 
     def create_chats(self, user):
         c = self.imap(user)
@@ -218,6 +224,50 @@ class ActiveFiling(FilingCase):
         self.assertEqual(self.box(user, CHATS), {})
 
 
+class ChatsCreated(FilingCase):
+    """COI enabled by the admin's defaults: the user never created Chats,
+    the first chat message creates and subscribes it (CS-16)."""
+    dovecot_args = dict(plugin=ACTIVE)
+
+    def test_chats_created_and_subscribed_at_delivery(self):
+        for how in ("lmtp", "lda"):
+            user = "fresh" + how
+            self.assertIsNone(self.imap(user).status(CHATS))
+            msgid, msg = message(subject="fresh " + how, chat=True)
+            self.deliver(how, user, msg)
+            self.assertIn(CHAT_KW, self.assert_in_only(user, msgid, CHATS))
+            self.assertIn(CHATS, self.imap(user).subscribed())
+
+
+class ConfigChanges(FilingCase):
+    """CS-11 and CS-17 through METADATA: enabling with message-filter
+    active files the next chat message, disabling (enabled NIL) stops
+    filing at once (the message keeps $Chat), enabling again files
+    again; message-filter none stops filing too."""
+
+    def _chat(self, user, how):
+        msgid, msg = message(subject="config " + how, chat=True)
+        self.deliver(how, user, msg)
+        return msgid
+
+    def test_enable_disable_enable(self):
+        user = "cfg1"
+        c = self.imap(user)
+        for how in ("lmtp", "lda"):
+            with self.subTest(how=how):
+                self.assertTrue(c.setmetadata(ENABLED, "yes").ok)
+                self.assertTrue(c.setmetadata(FILTER, "active").ok)
+                self.assertIn(CHAT_KW, self.assert_in_only(user, self._chat(user, how), CHATS))
+                self.assertTrue(c.setmetadata(ENABLED, None).ok)
+                self.assertIn(CHAT_KW, self.assert_in_only(user, self._chat(user, how), "INBOX"))
+                self.assertTrue(c.setmetadata(ENABLED, "yes").ok)
+                self.assertIn(CHAT_KW, self.assert_in_only(user, self._chat(user, how), CHATS))
+                self.assertTrue(c.setmetadata(FILTER, "none").ok)
+                self.assertIn(CHAT_KW, self.assert_in_only(user, self._chat(user, how), "INBOX"))
+                self.assertTrue(c.setmetadata(FILTER, None).ok)
+                self.assertIn(CHAT_KW, self.assert_in_only(user, self._chat(user, how), "INBOX"))
+
+
 class Disabled(FilingCase):
     """CS-11: with COI disabled a chat message is not filed. It still gets
     $Chat (our choice: the keyword describes the message, and clients and
@@ -228,8 +278,7 @@ class Disabled(FilingCase):
         user = "off1"
         self.create_chats(user)
         # creating Chats enables COI (CS-13): disable it again
-        res = self.imap(user).setmetadata(
-            "/private/vendor/vendor.dovecot/coi/config/enabled", None)
+        res = self.imap(user).setmetadata(ENABLED, None)
         self.assertTrue(res.ok, res)
         for how in ("lmtp", "lda"):
             msgid, msg = message(subject="off " + how, chat=True)

@@ -105,6 +105,17 @@ class SeenMode(FilingCase):
         c.ok("UID STORE", "1:*", "+FLAGS", "(\\Seen)")
         self.assertIn("\\Seen", self.assert_in_only(user, chat_id, "Work", ("Work", CHATS)))
 
+    def test_chats_created_when_missing(self):
+        user = "seenfresh1"
+        chat_id, chat = message(subject="fresh seen", chat=True)
+        self.deliver("lmtp", user, chat)
+        self.assertIsNone(self.imap(user).status(CHATS))
+        c = self.imap(user)
+        c.select("INBOX")
+        c.ok("UID STORE", str(self._uid(c, chat_id)), "+FLAGS", "(\\Seen)")
+        self.assertIn("\\Seen", self.assert_in_only(user, chat_id, CHATS))
+        self.assertIn(CHATS, self.imap(user).subscribed())
+
     def test_chats_unusable_message_stays_in_inbox(self):
         """No loss: Chats cannot be written, the seen message stays in
         INBOX with a warning."""

@@ -7,6 +7,7 @@
 #include "coi-plugin.h"
 #include "coi-events.h"
 #include "coi-config.h"
+#include "coi-folders.h"
 #include "coi-mail.h"
 #include "coi-deliver.h"
 
@@ -163,8 +164,16 @@ coi_deliver_chats_mailbox(struct mail_deliver_context *ctx,
 		return NULL;
 	}
 
-	/* Chats must exist and open; else the message stays where it
-	   would go without COI. */
+	/* Chats must exist (created and subscribed where missing, e.g.
+	   when the admin's defaults enabled COI) and open; else the message
+	   stays where it would go without COI. */
+	if (coi_folders_ensure_chats(ctx->rcpt_user, &config, &error) < 0) {
+		e_warning(cuser->event, "Not filing the chat message %s into "
+			  "%s, delivering it to %s: %s",
+			  coi_mail_log_id(ctx->src_mail), config.chats_mailbox,
+			  ctx->rcpt_default_mailbox, error);
+		return NULL;
+	}
 	box = mailbox_alloc_for_user(ctx->rcpt_user, config.chats_mailbox,
 				     MAILBOX_FLAG_POST_SESSION);
 	if (mailbox_open(box) < 0) {

@@ -7,6 +7,7 @@
 #include "coi-plugin.h"
 #include "coi-events.h"
 #include "coi-config.h"
+#include "coi-folders.h"
 #include "coi-mail.h"
 #include "coi-seen.h"
 
@@ -205,6 +206,12 @@ static void coi_seen_move(struct mailbox *inbox,
 	    config.message_filter != COI_MESSAGE_FILTER_SEEN)
 		return;
 
+	if (coi_folders_ensure_chats(user, &config, &error) < 0) {
+		e_warning(cuser->event, "Not moving seen chat messages to %s, "
+			  "they stay in %s: %s", config.chats_mailbox,
+			  mailbox_get_vname(inbox), error);
+		return;
+	}
 	dest = mailbox_alloc_for_user(user, config.chats_mailbox, 0);
 	if (mailbox_open(dest) < 0) {
 		e_warning(event_create_passthrough(cuser->event)->
