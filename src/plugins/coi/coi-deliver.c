@@ -167,33 +167,28 @@ coi_deliver_chats_mailbox(struct mail_deliver_context *ctx,
 	/* Chats must exist (created and subscribed where missing, e.g.
 	   when the admin's defaults enabled COI) and open; else the message
 	   stays where it would go without COI. */
-	if (coi_folders_ensure_chats(ctx->rcpt_user, &config, &error) < 0) {
-		e_warning(cuser->event, "Not filing the chat message %s into "
-			  "%s, delivering it to %s: %s",
-			  coi_mail_log_id(ctx->src_mail), config.chats_mailbox,
-			  ctx->rcpt_default_mailbox, error);
-		return NULL;
+	if (coi_folders_ensure_chats(ctx->rcpt_user, &config, &error) == 0) {
+		box = mailbox_alloc_for_user(ctx->rcpt_user,
+					     config.chats_mailbox,
+					     MAILBOX_FLAG_POST_SESSION);
+		error = mailbox_open(box) == 0 ? NULL :
+			t_strdup(mailbox_get_last_internal_error(box, NULL));
+		mailbox_free(&box);
 	}
-	box = mailbox_alloc_for_user(ctx->rcpt_user, config.chats_mailbox,
-				     MAILBOX_FLAG_POST_SESSION);
-	if (mailbox_open(box) < 0) {
+	if (error != NULL) {
 		e_warning(event_create_passthrough(cuser->event)->
 			  set_name(COI_EVENT_FILING_FALLBACK)->
 			  add_str("reason",
 				  COI_FALLBACK_REASON_CHATS_UNAVAILABLE)->
 			  add_str("mode", COI_EVENT_MODE_ACTIVE)->
 			  add_str("mailbox", config.chats_mailbox)->
-			  add_str("error", mailbox_get_last_internal_error(
-				box, NULL))->event(),
+			  add_str("error", error)->event(),
 			  "Not filing the chat message %s into "
 			  "%s, delivering it to %s: %s",
 			  coi_mail_log_id(ctx->src_mail), config.chats_mailbox,
-			  ctx->rcpt_default_mailbox,
-			  mailbox_get_last_internal_error(box, NULL));
-		mailbox_free(&box);
+			  ctx->rcpt_default_mailbox, error);
 		return NULL;
 	}
-	mailbox_free(&box);
 	return config.chats_mailbox;
 }
 

@@ -206,27 +206,28 @@ static void coi_seen_move(struct mailbox *inbox,
 	    config.message_filter != COI_MESSAGE_FILTER_SEEN)
 		return;
 
-	if (coi_folders_ensure_chats(user, &config, &error) < 0) {
-		e_warning(cuser->event, "Not moving seen chat messages to %s, "
-			  "they stay in %s: %s", config.chats_mailbox,
-			  mailbox_get_vname(inbox), error);
-		return;
+	dest = NULL;
+	if (coi_folders_ensure_chats(user, &config, &error) == 0) {
+		dest = mailbox_alloc_for_user(user, config.chats_mailbox, 0);
+		if (mailbox_open(dest) == 0)
+			error = NULL;
+		else {
+			error = t_strdup(mailbox_get_last_internal_error(
+				dest, NULL));
+			mailbox_free(&dest);
+		}
 	}
-	dest = mailbox_alloc_for_user(user, config.chats_mailbox, 0);
-	if (mailbox_open(dest) < 0) {
+	if (error != NULL) {
 		e_warning(event_create_passthrough(cuser->event)->
 			  set_name(COI_EVENT_FILING_FALLBACK)->
 			  add_str("reason",
 				  COI_FALLBACK_REASON_CHATS_UNAVAILABLE)->
 			  add_str("mode", COI_EVENT_MODE_SEEN)->
 			  add_str("mailbox", config.chats_mailbox)->
-			  add_str("error", mailbox_get_last_internal_error(
-				dest, NULL))->event(),
+			  add_str("error", error)->event(),
 			  "Not moving seen chat messages to %s, "
 			  "they stay in %s: %s", config.chats_mailbox,
-			  mailbox_get_vname(inbox),
-			  mailbox_get_last_internal_error(dest, NULL));
-		mailbox_free(&dest);
+			  mailbox_get_vname(inbox), error);
 		return;
 	}
 	/* A mailbox of its own: the caller's INBOX is in the middle of a
