@@ -27,6 +27,8 @@ from coitest.dovecot import free_port
 from coitest.pushreceiver import Answer, PushReceiver, VapidKey, b64u_encode
 
 TOOL = os.path.join(build_dir(), "tests", "unit", "webpush-send")
+# e.g. WEBPUSH_SEND_WRAPPER="valgrind -q --leak-check=full --error-exitcode=9"
+WRAPPER = os.environ.get("WEBPUSH_SEND_WRAPPER", "").split()
 
 
 class WebpushToolCase(unittest.TestCase):
@@ -97,7 +99,7 @@ class WebpushToolCase(unittest.TestCase):
         with open(path, "w") as f:
             json.dump(job, f)
         env = dict(os.environ, LD_LIBRARY_PATH="/usr/lib/dovecot")
-        res = subprocess.run([TOOL, path] + (settings if settings is not None
+        res = subprocess.run(WRAPPER + [TOOL, path] + (settings if settings is not None
                                              else self.settings()),
                              capture_output=True, text=True, timeout=120, env=env)
         self.assertEqual(res.returncode, 0, res.stderr)
@@ -338,6 +340,23 @@ class WebpushTransport(WebpushToolCase):
         for i in range(5):
             self.assertEqual(out["fine%d" % i]["result"], "delivered")
             self.assertGreaterEqual(self.rx.requests("fine%d" % i)[0].hanging_before, 1)
+
+    def test_slow_service_times_out_without_harm(self):
+        # more pushes than connections to a service slower than the request
+        # timeout: requests time out in every state (waiting for a
+        # connection, connecting, waiting for the answer) and are retried
+        # until webpush_max_retry_time; the process neither crashes nor hangs
+        names = ["slow%d" % i for i in range(12)]
+        for name in names:
+            self.rx.subscriber(name)
+            self.rx.answer(name, Answer(201, delay=3))
+        events, log = self.run_tool([self.push(n) for n in names], self.settings(
+            webpush_request_timeout="1s", webpush_max_retry_time="1s"))
+        out = self.outcomes(events)
+        self.assertEqual(sorted(out), sorted(names))
+        for name in names:
+            self.assertEqual(out[name]["result"], "expired")
+            self.assertIn("Timeout", out[name]["error"])
 
     # --- addresses and TLS --------------------------------------------------
 

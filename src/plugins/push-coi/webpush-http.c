@@ -9,6 +9,8 @@
 #include "strnum.h"
 #include "webpush-http.h"
 
+#include <fcntl.h>
+#include <unistd.h>
 #include <curl/curl.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
@@ -104,14 +106,39 @@ static void webpush_http_io_write(struct webpush_http_socket *sock)
 	webpush_http_socket_action(sock->client, sock->fd, CURL_CSELECT_OUT);
 }
 
+/* Removes an io of a socket. libcurl may close a socket of its own (the
+   threaded resolver's wake-up pipe) before it reports CURL_POLL_REMOVE;
+   epoll then already dropped the fd, and removing it normally would fail. */
+static void webpush_http_io_remove(struct io **io, int fd)
+{
+	if (*io == NULL)
+		return;
+	if (fcntl(fd, F_GETFD) < 0 && errno == EBADF)
+		io_remove_closed(io);
+	else
+		io_remove(io);
+}
+
+static struct webpush_http_socket *
+webpush_http_socket_find(struct webpush_http_client *client, curl_socket_t fd)
+{
+	struct webpush_http_socket *sock;
+
+	array_foreach_elem(&client->sockets, sock) {
+		if (sock->fd == fd)
+			return sock;
+	}
+	return NULL;
+}
+
 static void webpush_http_socket_free(struct webpush_http_socket *sock)
 {
 	struct webpush_http_client *client = sock->client;
 	struct webpush_http_socket *const *socks;
 	unsigned int i, count;
 
-	io_remove(&sock->io_read);
-	io_remove(&sock->io_write);
+	webpush_http_io_remove(&sock->io_read, sock->fd);
+	webpush_http_io_remove(&sock->io_write, sock->fd);
 	socks = array_get(&client->sockets, &count);
 	for (i = 0; i < count; i++) {
 		if (socks[i] == sock) {
@@ -147,7 +174,7 @@ webpush_http_curl_socket(CURL *easy ATTR_UNUSED, curl_socket_t fd, int what,
 						  webpush_http_io_read, sock);
 		}
 	} else {
-		io_remove(&sock->io_read);
+		webpush_http_io_remove(&sock->io_read, fd);
 	}
 	if (what == CURL_POLL_OUT || what == CURL_POLL_INOUT) {
 		if (sock->io_write == NULL) {
@@ -155,7 +182,7 @@ webpush_http_curl_socket(CURL *easy ATTR_UNUSED, curl_socket_t fd, int what,
 						   webpush_http_io_write, sock);
 		}
 	} else {
-		io_remove(&sock->io_write);
+		webpush_http_io_remove(&sock->io_write, fd);
 	}
 	return 0;
 }
@@ -290,6 +317,7 @@ webpush_http_curl_open_socket(void *userp, curlsocktype purpose,
 	struct webpush_http_request *req = userp;
 	struct webpush_http_client *client = req->client;
 	const char *reason = "not an IP address";
+	struct webpush_http_socket *sock;
 	struct ip_addr ip;
 	curl_socket_t fd;
 
@@ -314,10 +342,31 @@ webpush_http_curl_open_socket(void *userp, curlsocktype purpose,
 		str_truncate(req->refused, 0);
 		return CURL_SOCKET_BAD;
 	}
+	sock = webpush_http_socket_find(client, fd);
+	if (sock != NULL) {
+		/* The number of an fd libcurl closed without telling us:
+		   its ios are stale (epoll dropped them with the close). */
+		io_remove_closed(&sock->io_read);
+		io_remove_closed(&sock->io_write);
+	}
 	/* connected to an allowed address: an earlier refusal of another
 	   address of the host is no longer the reason of a failure */
 	str_truncate(req->refused, 0);
 	return fd;
+}
+
+static int webpush_http_curl_close_socket(void *userp, curl_socket_t fd)
+{
+	struct webpush_http_client *client = userp;
+	struct webpush_http_socket *sock;
+
+	/* stop watching before the fd is gone */
+	sock = webpush_http_socket_find(client, fd);
+	if (sock != NULL) {
+		io_remove(&sock->io_read);
+		io_remove(&sock->io_write);
+	}
+	return close(fd);
 }
 
 static CURLcode
@@ -489,6 +538,8 @@ webpush_http_request_setup(struct webpush_http_request *req,
 	SETOPT(CURLOPT_USERAGENT, "dovecot-coi");
 	SETOPT(CURLOPT_OPENSOCKETFUNCTION, webpush_http_curl_open_socket);
 	SETOPT(CURLOPT_OPENSOCKETDATA, req);
+	SETOPT(CURLOPT_CLOSESOCKETFUNCTION, webpush_http_curl_close_socket);
+	SETOPT(CURLOPT_CLOSESOCKETDATA, client);
 	SETOPT(CURLOPT_WRITEFUNCTION, webpush_http_curl_write);
 	SETOPT(CURLOPT_WRITEDATA, req);
 	SETOPT(CURLOPT_HEADERFUNCTION, webpush_http_curl_header);
