@@ -1,7 +1,10 @@
 /* Copyright (c) the dovecot-coi authors, see the included COPYING file */
 
 #include "lib.h"
+#include "array.h"
+#include "ioloop.h"
 #include "mail-user.h"
+#include "mail-storage.h"
 #include "mail-storage-hooks.h"
 #include "safe-memset.h"
 #include "webpush-endpoint.h"
@@ -114,6 +117,38 @@ bool push_coi_webpush_available(struct mail_user *user)
 	struct push_coi_user *puser = PUSH_COI_USER_CONTEXT(user);
 
 	return puser != NULL && push_coi_user_webpush_ready(puser);
+}
+
+int push_coi_subscriptions_list(struct mail_user *user, pool_t pool,
+				ARRAY_TYPE(webpush_stored_subscription) *subs,
+				const char **error_r)
+{
+	struct push_coi_user *puser = PUSH_COI_USER_CONTEXT(user);
+	ARRAY_TYPE(webpush_stored_subscription) all;
+	const struct webpush_stored_subscription *sub;
+	struct mailbox *box;
+	int ret;
+
+	if (puser == NULL) {
+		*error_r = "push_coi is not active for the user";
+		return -1;
+	}
+	if (!puser->wp_set_ok) {
+		*error_r = "the WebPush settings are invalid (see the log)";
+		return -1;
+	}
+	box = webpush_storage_inbox_alloc(user);
+	t_array_init(&all, 8);
+	ret = webpush_storage_list(box, puser->event, pool, &all, error_r);
+	mailbox_free(&box);
+	if (ret < 0)
+		return -1;
+	array_foreach(&all, sub) {
+		if (!webpush_subscription_is_expired(&sub->sub, ioloop_time,
+			puser->wp_set.validation_timeout_secs))
+			array_push_back(subs, sub);
+	}
+	return 0;
 }
 
 static void push_coi_mail_user_created(struct mail_user *user)

@@ -59,6 +59,16 @@ bool push_coi_user_webpush_ready(struct push_coi_user *puser);
    that imap_coi needs no link-time dependency on push_coi. */
 bool push_coi_webpush_available(struct mail_user *user);
 
+/* Appends the user's subscriptions to subs (allocated from pool), without
+   the unvalidated ones whose validation window has passed (WP-10: they
+   count as gone). Returns 0, or -1 with error_r when push_coi is not
+   active for the user, its subscription settings are invalid or the
+   storage fails. For doveadm: looked up by name (dlsym) by the doveadm
+   plugin of coi, so that it needs no link-time dependency on push_coi. */
+int push_coi_subscriptions_list(struct mail_user *user, pool_t pool,
+				ARRAY_TYPE(webpush_stored_subscription) *subs,
+				const char **error_r);
+
 extern const char *push_coi_plugin_version;
 extern const char *push_coi_plugin_dependencies[];
 
