@@ -40,7 +40,9 @@ class CoiCommands(DovecotTestCase):
     def test_status_of_a_new_user(self):
         self.assertEqual(self.status("alice"), {
             "enabled": "no", "message-filter": "none", "mailbox-root": "COI",
-            "chats": "no", "contacts": "no"})
+            "chats": "no", "contacts": "no",
+            # push_coi is not loaded
+            "subscriptions": "-", "validated": "-"})
 
     def test_enable_as_setmetadata_does(self):
         res = self.dc.doveadm("coi", "enable", "-u", "bob")

@@ -2,6 +2,7 @@
 of the build tree against a real Dovecot with push_coi."""
 
 import base64
+import json
 import os
 import re
 import shutil
@@ -12,6 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from coitest import DovecotTestCase
 from coitest.dovecot import MAIL_UID, MAIL_GID
+from coitest.webpush import WebPushTestCase, sub_entry, validation_token
 
 PUSH_PLUGINS = "coi notify push_notification push_coi"
 
@@ -76,3 +78,126 @@ class VapidGenerate(DovecotTestCase):
         self.assertIn("Unexpected argument: now", res.stderr)
         self.assertIn("doveadm webpush vapid generate", res.stderr)
         self.assertEqual(res.stdout, "")
+
+
+SECRET = "coitest-doveadm-validation-secret-0123"
+
+
+def flow_records(stdout):
+    """doveadm -f flow output: one dict per line (a leading word without
+    "=" is the username of -A/-F)."""
+    records = []
+    for line in stdout.splitlines():
+        rec = {}
+        for word in line.split():
+            if "=" in word:
+                key, value = word.split("=", 1)
+                rec[key] = value
+            else:
+                rec["username"] = word
+        records.append(rec)
+    return records
+
+
+class Subscriptions(WebPushTestCase):
+    """doveadm webpush list|remove and the subscription counts of doveadm
+    coi status, on subscriptions made over IMAP."""
+
+    with_receiver = False
+
+    @classmethod
+    def extra_settings(cls):
+        return {"webpush_validation_secret": SECRET,
+                "webpush_subscription_create_max": "0",
+                "webpush_validation_fail_max": "0"}
+
+    @classmethod
+    def extra_args(cls):
+        return {"users": ("alice", "bob", "carol", "dave", "erin"), "iterable_users": True}
+
+    def subscribe(self, user, sub_id, endpoint, msgtype="all", validate=False):
+        c = self.imap(user)
+        value = json.dumps({"client": "coitest", "device": "phone-" + sub_id,
+                            "msgtype": msgtype,
+                            "resource": {"endpoint": endpoint, "keys": {
+                                "p256dh": P256DH, "auth": AUTH}}})
+        res = c.setmetadata(sub_entry(sub_id), value)
+        self.assertTrue(res.ok, res)
+        if validate:
+            token = validation_token(SECRET, user, sub_id, endpoint)
+            res = c.setmetadata(sub_entry(sub_id) + "/validate", token)
+            self.assertTrue(res.ok, res)
+
+    def listing(self, user):
+        res = self.dc.doveadm("-f", "flow", "webpush", "list", "-u", user)
+        return {r["id"]: r for r in flow_records(res.stdout)}
+
+    def test_list(self):
+        self.subscribe("alice", "Phone-0001", "https://push.example.net:8443/p/secret-path?x=1",
+                       msgtype="chat", validate=True)
+        self.subscribe("alice", "tablet-0002", "https://push.example.org/other/secret")
+        subs = self.listing("alice")
+        self.assertEqual(set(subs), {"phone-0001", "tablet-0002"})
+        phone = subs["phone-0001"]
+        self.assertEqual((phone["client"], phone["device"], phone["msgtype"], phone["validated"]),
+                         ("coitest", "phone-Phone-0001", "chat", "yes"))
+        # the origin only, never the path that identifies the subscriber
+        self.assertEqual(phone["endpoint-origin"], "https://push.example.net:8443")
+        self.assertEqual(subs["tablet-0002"]["validated"], "no")
+        self.assertRegex(phone["created"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+        res = self.dc.doveadm("webpush", "list", "-u", "alice")
+        self.assertNotIn("secret", res.stdout)
+        self.assertEqual(self.listing("bob"), {})
+
+    def test_coi_status_counts_subscriptions(self):
+        self.subscribe("carol", "carol-0001", "https://push.example.net/a", validate=True)
+        self.subscribe("carol", "carol-0002", "https://push.example.net/b")
+        self.subscribe("carol", "carol-0003", "https://push.example.net/c", validate=True)
+        res = self.dc.doveadm("-f", "flow", "coi", "status", "-u", "carol")
+        rec = flow_records(res.stdout)[0]
+        self.assertEqual((rec["subscriptions"], rec["validated"]), ("3", "2"))
+        res = self.dc.doveadm("-f", "flow", "coi", "status", "-A")
+        recs = {r["username"]: r for r in flow_records(res.stdout)}
+        self.assertEqual(recs["carol"]["subscriptions"], "3")
+        self.assertEqual((recs["erin"]["subscriptions"], recs["erin"]["validated"]), ("0", "0"))
+
+    def test_remove(self):
+        self.subscribe("dave", "dave-phone-1", "https://push.example.net/d1", validate=True)
+        self.subscribe("dave", "dave-phone-2", "https://push.example.net/d2")
+        # IDs compare case-insensitively, as METADATA entry names do
+        res = self.dc.doveadm("webpush", "remove", "-u", "dave", "DAVE-phone-1")
+        self.assertEqual(res.stdout, "")
+        self.assertEqual(set(self.listing("dave")), {"dave-phone-2"})
+        c = self.imap("dave")
+        self.assertIsNone(c.getmeta(sub_entry("dave-phone-1")))
+        self.assertIsNotNone(c.getmeta(sub_entry("dave-phone-2")))
+        # a second time: not found, exit code 68 (EX_NOUSER, doveadm's "not found")
+        res = self.dc.doveadm("webpush", "remove", "-u", "dave", "dave-phone-1", check=False)
+        self.assertEqual(res.returncode, 68, res.stderr)
+        self.assertIn("User dave has no subscription dave-phone-1", res.stderr)
+
+    def assert_usage(self, res, command, message):
+        self.assertEqual(res.returncode, 64, res.stdout + res.stderr)
+        self.assertIn(message, res.stderr)
+        self.assertIn("doveadm %s [-u <user>|-A]" % command, res.stderr)
+
+    def test_usage(self):
+        self.assert_usage(self.dc.doveadm("webpush", "remove", "-u", "alice", check=False),
+                          "webpush remove", "Missing the subscription ID")
+        self.assert_usage(self.dc.doveadm("webpush", "remove", "-u", "alice", "short", check=False),
+                          "webpush remove", "Invalid subscription ID: short")
+        self.assert_usage(self.dc.doveadm("webpush", "remove", "-u", "alice", "abcdefghij",
+                                          "more", check=False),
+                          "webpush remove", "Unexpected argument: more")
+        self.assert_usage(self.dc.doveadm("webpush", "list", "-u", "alice", "x", check=False),
+                          "webpush list", "Unexpected argument: x")
+        res = self.dc.doveadm("webpush", check=False)
+        self.assertEqual(res.returncode, 64)
+        for cmd in ("list", "remove", "vapid"):
+            self.assertRegex(res.stderr, r"\n  %s " % cmd)
+
+
+# RFC 8291 appendix A receiver keys
+P256DH = ("BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4"
+          "bjyPjs7Vd8pZGH6SRpkNtoIAiw4")
+AUTH = "BTBZMqHH6r4Tts7J_aSIgg"

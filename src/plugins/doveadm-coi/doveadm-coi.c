@@ -15,13 +15,24 @@
 #include "module-dir.h"
 #include "mail-namespace.h"
 #include "mail-storage.h"
+#include "mail-storage-service.h"
 #include "doveadm-print.h"
 #include "doveadm-mail.h"
 #include "doveadm-coi-args.h"
 #include "coi-plugin.h"
 #include "coi-config.h"
+#include "webpush-storage.h"
 
 #define DOVEADM_COI_FILTER_PARAM "filter"
+
+#define PUSH_COI_PLUGIN_NAME "push_coi"
+/* push_coi_subscriptions_list() of push_coi, looked up by name so that
+   this plugin also loads without push_coi (see push-coi-plugin.h). */
+#define PUSH_COI_SUBSCRIPTIONS_LIST_SYMBOL "push_coi_subscriptions_list"
+typedef int
+push_coi_subscriptions_list_func_t(struct mail_user *user, pool_t pool,
+				   ARRAY_TYPE(webpush_stored_subscription) *subs,
+				   const char **error_r);
 
 const char *doveadm_coi_plugin_version = DOVECOT_ABI_VERSION;
 
@@ -69,6 +80,41 @@ doveadm_coi_mailbox_exists(struct mail_user *user, const char *vname,
 	return ret;
 }
 
+/* The number of the user's push subscriptions and of the validated ones,
+   as text; "-" when push_coi is not loaded for the user. */
+static int
+doveadm_coi_subscriptions(struct mail_user *user, const char **total_r,
+			  const char **validated_r, const char **error_r)
+{
+	struct module *push_module;
+	push_coi_subscriptions_list_func_t *list;
+	ARRAY_TYPE(webpush_stored_subscription) subs;
+	const struct webpush_stored_subscription *sub;
+	unsigned int validated = 0;
+
+	*total_r = *validated_r = "-";
+	push_module = module_dir_find(mail_storage_service_modules,
+				      PUSH_COI_PLUGIN_NAME);
+	if (push_module == NULL ||
+	    !mail_user_is_plugin_loaded(user, push_module))
+		return 0;
+	list = module_get_symbol_quiet(push_module,
+				       PUSH_COI_SUBSCRIPTIONS_LIST_SYMBOL);
+	if (list == NULL)
+		return 0;
+
+	t_array_init(&subs, 8);
+	if (list(user, pool_datastack_create(), &subs, error_r) < 0)
+		return -1;
+	array_foreach(&subs, sub) {
+		if (sub->sub.validated)
+			validated++;
+	}
+	*total_r = dec2str(array_count(&subs));
+	*validated_r = dec2str(validated);
+	return 0;
+}
+
 static const char *doveadm_coi_yes_no(bool value)
 {
 	return value ? "yes" : "no";
@@ -79,7 +125,7 @@ cmd_coi_status_run(struct doveadm_mail_cmd_context *ctx,
 		   struct mail_user *user)
 {
 	struct coi_config config;
-	const char *error;
+	const char *error, *subscriptions, *validated;
 	bool chats, contacts;
 
 	if (!doveadm_coi_user_check(ctx, user))
@@ -88,7 +134,9 @@ cmd_coi_status_run(struct doveadm_mail_cmd_context *ctx,
 	    doveadm_coi_mailbox_exists(user, config.chats_mailbox,
 				       &chats, &error) < 0 ||
 	    doveadm_coi_mailbox_exists(user, config.contacts_mailbox,
-				       &contacts, &error) < 0) {
+				       &contacts, &error) < 0 ||
+	    doveadm_coi_subscriptions(user, &subscriptions, &validated,
+				      &error) < 0) {
 		i_error("coi status for user %s: %s", user->username, error);
 		doveadm_mail_failed_error(ctx, MAIL_ERROR_TEMP);
 		return -1;
@@ -99,6 +147,8 @@ cmd_coi_status_run(struct doveadm_mail_cmd_context *ctx,
 	doveadm_print(config.mailbox_root);
 	doveadm_print(doveadm_coi_yes_no(chats));
 	doveadm_print(doveadm_coi_yes_no(contacts));
+	doveadm_print(subscriptions);
+	doveadm_print(validated);
 	return 0;
 }
 
@@ -112,6 +162,10 @@ cmd_coi_status_init(struct doveadm_mail_cmd_context *ctx,
 	doveadm_print_header_simple("mailbox-root");
 	doveadm_print_header_simple("chats");
 	doveadm_print_header_simple("contacts");
+	doveadm_print_header("subscriptions", "subscriptions",
+			     DOVEADM_PRINT_HEADER_FLAG_RIGHT_JUSTIFY);
+	doveadm_print_header("validated", "validated",
+			     DOVEADM_PRINT_HEADER_FLAG_RIGHT_JUSTIFY);
 }
 
 static struct doveadm_mail_cmd_context *cmd_coi_status_alloc(void)
