@@ -19,4 +19,20 @@
    one. */
 #define WEBPUSH_EVENT_FAILED "webpush_failed"
 
+/* A subscription was stored by SETMETADATA "" (S/<id> <json>) (WP-03).
+   Fields: subscription (the ID, lower case), msgtype, endpoint_origin. */
+#define WEBPUSH_EVENT_SUBSCRIPTION_ADDED "webpush_subscription_added"
+/* A subscription was removed. Fields: subscription, reason (one of the
+   WEBPUSH_REMOVED_*). */
+#define WEBPUSH_EVENT_SUBSCRIPTION_REMOVED "webpush_subscription_removed"
+/* A subscription was validated with its token (WP-09). Fields:
+   subscription. */
+#define WEBPUSH_EVENT_SUBSCRIPTION_VALIDATED "webpush_subscription_validated"
+
+/* SETMETADATA "" (S/<id> NIL), by a client or doveadm webpush remove
+   (WP-11) */
+#define WEBPUSH_REMOVED_UNSUBSCRIBED "unsubscribed"
+/* not validated within webpush_validation_timeout (WP-10) */
+#define WEBPUSH_REMOVED_EXPIRED "expired"
+
 #endif

@@ -13,6 +13,7 @@
 #include "webpush-storage.h"
 #include "str-sanitize.h"
 #include "push-coi-plugin.h"
+#include "push-coi-events.h"
 #include "webpush-metadata.h"
 
 #define WEBPUSH_SUBKEY_VALIDATE "validate"
@@ -144,7 +145,10 @@ webpush_metadata_validate(struct mailbox_transaction_context *t,
 		if (webpush_storage_set(t, id, &stored.sub) < 0)
 			return -1;
 	}
-	e_debug(puser->event, "Subscription %s validated", id);
+	e_debug(event_create_passthrough(puser->event)->
+		set_name(WEBPUSH_EVENT_SUBSCRIPTION_VALIDATED)->
+		add_str("subscription", id)->event(),
+		"Subscription %s validated", id);
 	return 0;
 }
 
@@ -172,7 +176,11 @@ webpush_metadata_count_others(struct mailbox_transaction_context *t,
 			continue;
 		if (webpush_subscription_is_expired(&sub->sub, ioloop_time,
 				puser->wp_set.validation_timeout_secs)) {
-			e_debug(puser->event, "Discarding subscription %s: "
+			e_debug(event_create_passthrough(puser->event)->
+				set_name(WEBPUSH_EVENT_SUBSCRIPTION_REMOVED)->
+				add_str("subscription", sub->id)->
+				add_str("reason", WEBPUSH_REMOVED_EXPIRED)->
+				event(), "Discarding subscription %s: "
 				"not validated in time", sub->id);
 			if (webpush_storage_set(t, sub->id, NULL) < 0)
 				return -1;
@@ -201,7 +209,11 @@ webpush_metadata_subscribe(struct mailbox_transaction_context *t,
 				     &json, &error);
 	if (ret == 0) {
 		/* NIL: remove (WP-11) */
-		e_debug(puser->event, "Removing subscription %s", id);
+		e_debug(event_create_passthrough(puser->event)->
+			set_name(WEBPUSH_EVENT_SUBSCRIPTION_REMOVED)->
+			add_str("subscription", id)->
+			add_str("reason", WEBPUSH_REMOVED_UNSUBSCRIBED)->
+			event(), "Removing subscription %s", id);
 		return webpush_storage_set(t, id, NULL);
 	}
 
@@ -254,7 +266,12 @@ webpush_metadata_subscribe(struct mailbox_transaction_context *t,
 			error);
 	}
 
-	e_debug(puser->event, "Subscription %s stored (msgtype %s)", id,
+	e_debug(event_create_passthrough(puser->event)->
+		set_name(WEBPUSH_EVENT_SUBSCRIPTION_ADDED)->
+		add_str("subscription", id)->
+		add_str("msgtype", webpush_msgtype_to_str(sub.msgtype))->
+		add_str("endpoint_origin", endpoint->origin)->event(),
+		"Subscription %s stored (msgtype %s)", id,
 		webpush_msgtype_to_str(sub.msgtype));
 	return 0;
 }
