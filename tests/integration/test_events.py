@@ -2,6 +2,7 @@
 event name in the test Dovecot, read back with doveadm stats dump. Each
 test resets the metrics first, so its counts are its own."""
 
+import json
 import os
 import shutil
 
@@ -9,6 +10,7 @@ import test_filing as filing
 import test_webpush_http
 from coitest import message
 from coitest.dovecot import MAIL_UID, MAIL_GID
+from coitest.webpush import WebPushTestCase, sub_entry, validation_token
 
 CHATS = filing.CHATS
 METRICS = """
@@ -160,3 +162,63 @@ class PushEventsTransport(test_webpush_http.WebpushToolCase):
         self.assertEqual((named["refused"]["name"], f["result"], f["status_code"]),
                          ("webpush_failed", "rejected", 0))
         self.assertIn("loopback", f["error"])
+
+
+SUB_METRICS = """
+metric webpush_subscription_added {
+  filter = event=webpush_subscription_added
+  group_by = msgtype endpoint_origin
+}
+metric webpush_subscription_removed {
+  filter = event=webpush_subscription_removed
+  group_by = reason
+}
+metric webpush_subscription_validated {
+  filter = event=webpush_subscription_validated
+}
+"""
+SECRET = "coitest-events-validation-secret-0123"
+P256DH = ("BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4"
+          "bjyPjs7Vd8pZGH6SRpkNtoIAiw4")
+AUTH = "BTBZMqHH6r4Tts7J_aSIgg"
+
+
+class SubscriptionEvents(WebPushTestCase):
+    with_receiver = False
+
+    @classmethod
+    def extra_settings(cls):
+        return {"webpush_validation_secret": SECRET,
+                "webpush_subscription_create_max": "0",
+                "webpush_validation_fail_max": "0"}
+
+    @classmethod
+    def extra_args(cls):
+        return {"extra_conf": SUB_METRICS}
+
+    def setUp(self):
+        super().setUp()
+        self.dc.stats_dump(reset=True)
+
+    def test_added_validated_removed(self):
+        c = self.imap("alice")
+        endpoint = "https://push.example.net:8443/secret/path"
+        value = json.dumps({"client": "coitest", "device": "phone", "msgtype": "chat",
+                            "resource": {"endpoint": endpoint,
+                                         "keys": {"p256dh": P256DH, "auth": AUTH}}})
+        for sub_id in ("events-0001", "events-0002"):
+            self.assertTrue(c.setmetadata(sub_entry(sub_id), value).ok)
+        self.assertTrue(c.setmetadata(sub_entry("events-0001") + "/validate",
+                                      validation_token(SECRET, "alice", "events-0001",
+                                                       endpoint)).ok)
+        self.assertTrue(c.setmetadata(sub_entry("events-0002"), None).ok)
+        # doveadm webpush remove goes the same way
+        self.dc.doveadm("webpush", "remove", "-u", "alice", "events-0001")
+        self.assertEqual(self.dc.wait_stats("webpush_subscription_added", 2)["count"], 2)
+        # the origin only: no path in any field
+        self.assertEqual(self.dc.wait_stats(
+            "webpush_subscription_added_chat_https://push.example.net:8443", 2)["count"], 2)
+        self.assertEqual(self.dc.wait_stats("webpush_subscription_validated", 1)["count"], 1)
+        self.assertEqual(self.dc.wait_stats(
+            "webpush_subscription_removed_unsubscribed", 2)["count"], 2)
+        self.assertFalse([k for k in self.dc.stats_dump() if "secret" in k[0]])
