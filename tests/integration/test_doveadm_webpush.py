@@ -201,3 +201,24 @@ class Subscriptions(WebPushTestCase):
 P256DH = ("BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4"
           "bjyPjs7Vd8pZGH6SRpkNtoIAiw4")
 AUTH = "BTBZMqHH6r4Tts7J_aSIgg"
+
+
+class InvalidPushSettings(DovecotTestCase):
+    """push_coi loaded with invalid subscription settings: coi status still
+    shows the COI part, marks the subscription columns as an error and
+    exits with 75 (EX_TEMPFAIL)."""
+    dovecot_args = dict(mail_plugins=PUSH_PLUGINS, imap_plugins="imap_coi",
+                        plugin={"webpush_subscription_limit": "many"})
+
+    def test_status_with_broken_push_settings(self):
+        res = self.dc.doveadm("-f", "flow", "coi", "status", "-u", "alice", check=False)
+        self.assertEqual(res.returncode, 75, res.stderr)
+        rec = flow_records(res.stdout)[0]
+        self.assertEqual((rec["enabled"], rec["subscriptions"], rec["validated"]),
+                         ("no", "error", "error"))
+        self.assertIn("coi status for user alice: subscriptions: "
+                      "the WebPush settings are invalid", res.stderr)
+        res = self.dc.doveadm("webpush", "list", "-u", "alice", check=False)
+        self.assertEqual(res.returncode, 75)
+        self.assertIn("webpush list for user alice: the WebPush settings are invalid",
+                      res.stderr)

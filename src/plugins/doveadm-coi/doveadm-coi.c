@@ -134,12 +134,18 @@ cmd_coi_status_run(struct doveadm_mail_cmd_context *ctx,
 	    doveadm_coi_mailbox_exists(user, config.chats_mailbox,
 				       &chats, &error) < 0 ||
 	    doveadm_coi_mailbox_exists(user, config.contacts_mailbox,
-				       &contacts, &error) < 0 ||
-	    doveadm_coi_subscriptions(user, &subscriptions, &validated,
-				      &error) < 0) {
+				       &contacts, &error) < 0) {
 		i_error("coi status for user %s: %s", user->username, error);
 		doveadm_mail_failed_error(ctx, MAIL_ERROR_TEMP);
 		return -1;
+	}
+	if (doveadm_coi_subscriptions(user, &subscriptions, &validated,
+				      &error) < 0) {
+		/* the COI part is still worth showing */
+		i_error("coi status for user %s: subscriptions: %s",
+			user->username, error);
+		doveadm_mail_failed_error(ctx, MAIL_ERROR_TEMP);
+		subscriptions = validated = "error";
 	}
 
 	doveadm_print(doveadm_coi_yes_no(config.enabled));
