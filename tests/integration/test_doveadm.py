@@ -5,25 +5,11 @@ and a usage text on bad arguments."""
 import os
 import tempfile
 
-from coitest import DovecotTestCase
+from coitest import DovecotTestCase, flow_records
 
 C = "/private/vendor/vendor.dovecot/coi/config"
 
 
-def flow_records(stdout):
-    """Parses doveadm -f flow output: one dict per line (key=value words;
-    a leading word without "=" is the username of -A/-F)."""
-    records = []
-    for line in stdout.splitlines():
-        rec = {}
-        for word in line.split():
-            if "=" in word:
-                key, value = word.split("=", 1)
-                rec[key] = value
-            else:
-                rec["username"] = word
-        records.append(rec)
-    return records
 
 
 class CoiCommands(DovecotTestCase):

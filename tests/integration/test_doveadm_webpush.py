@@ -2,7 +2,6 @@
 of the build tree against a real Dovecot with push_coi."""
 
 import base64
-import json
 import os
 import re
 import shutil
@@ -11,9 +10,10 @@ import tempfile
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from coitest import DovecotTestCase
+import test_webpush_metadata as wpm
+from coitest import DovecotTestCase, flow_records
 from coitest.dovecot import MAIL_UID, MAIL_GID
-from coitest.webpush import WebPushTestCase, sub_entry, validation_token
+from coitest.webpush import TokenTestCase, sub_entry
 
 PUSH_PLUGINS = "coi notify push_notification push_coi"
 
@@ -80,36 +80,11 @@ class VapidGenerate(DovecotTestCase):
         self.assertEqual(res.stdout, "")
 
 
-SECRET = "coitest-doveadm-validation-secret-0123"
 
 
-def flow_records(stdout):
-    """doveadm -f flow output: one dict per line (a leading word without
-    "=" is the username of -A/-F)."""
-    records = []
-    for line in stdout.splitlines():
-        rec = {}
-        for word in line.split():
-            if "=" in word:
-                key, value = word.split("=", 1)
-                rec[key] = value
-            else:
-                rec["username"] = word
-        records.append(rec)
-    return records
-
-
-class Subscriptions(WebPushTestCase):
+class Subscriptions(TokenTestCase):
     """doveadm webpush list|remove and the subscription counts of doveadm
     coi status, on subscriptions made over IMAP."""
-
-    with_receiver = False
-
-    @classmethod
-    def extra_settings(cls):
-        return {"webpush_validation_secret": SECRET,
-                "webpush_subscription_create_max": "0",
-                "webpush_validation_fail_max": "0"}
 
     @classmethod
     def extra_args(cls):
@@ -117,14 +92,11 @@ class Subscriptions(WebPushTestCase):
 
     def subscribe(self, user, sub_id, endpoint, msgtype="all", validate=False):
         c = self.imap(user)
-        value = json.dumps({"client": "coitest", "device": "phone-" + sub_id,
-                            "msgtype": msgtype,
-                            "resource": {"endpoint": endpoint, "keys": {
-                                "p256dh": P256DH, "auth": AUTH}}})
+        value = wpm.sub_value(device="phone-" + sub_id, msgtype=msgtype, endpoint=endpoint)
         res = c.setmetadata(sub_entry(sub_id), value)
         self.assertTrue(res.ok, res)
         if validate:
-            token = validation_token(SECRET, user, sub_id, endpoint)
+            token = self.token(user, sub_id, endpoint)
             res = c.setmetadata(sub_entry(sub_id) + "/validate", token)
             self.assertTrue(res.ok, res)
 
@@ -196,11 +168,6 @@ class Subscriptions(WebPushTestCase):
         for cmd in ("list", "remove", "vapid"):
             self.assertRegex(res.stderr, r"\n  %s " % cmd)
 
-
-# RFC 8291 appendix A receiver keys
-P256DH = ("BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4"
-          "bjyPjs7Vd8pZGH6SRpkNtoIAiw4")
-AUTH = "BTBZMqHH6r4Tts7J_aSIgg"
 
 
 class InvalidPushSettings(DovecotTestCase):

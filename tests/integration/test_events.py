@@ -2,15 +2,15 @@
 event name in the test Dovecot, read back with doveadm stats dump. Each
 test resets the metrics first, so its counts are its own."""
 
-import json
 import os
 import shutil
 
 import test_filing as filing
 import test_webpush_http
+import test_webpush_metadata as wpm
 from coitest import message
 from coitest.dovecot import MAIL_UID, MAIL_GID
-from coitest.webpush import WebPushTestCase, sub_entry, validation_token
+from coitest.webpush import TokenTestCase, sub_entry
 
 CHATS = filing.CHATS
 METRICS = """
@@ -177,21 +177,9 @@ metric webpush_subscription_validated {
   filter = event=webpush_subscription_validated
 }
 """
-SECRET = "coitest-events-validation-secret-0123"
-P256DH = ("BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4"
-          "bjyPjs7Vd8pZGH6SRpkNtoIAiw4")
-AUTH = "BTBZMqHH6r4Tts7J_aSIgg"
 
 
-class SubscriptionEvents(WebPushTestCase):
-    with_receiver = False
-
-    @classmethod
-    def extra_settings(cls):
-        return {"webpush_validation_secret": SECRET,
-                "webpush_subscription_create_max": "0",
-                "webpush_validation_fail_max": "0"}
-
+class SubscriptionEvents(TokenTestCase):
     @classmethod
     def extra_args(cls):
         return {"extra_conf": SUB_METRICS}
@@ -203,14 +191,11 @@ class SubscriptionEvents(WebPushTestCase):
     def test_added_validated_removed(self):
         c = self.imap("alice")
         endpoint = "https://push.example.net:8443/secret/path"
-        value = json.dumps({"client": "coitest", "device": "phone", "msgtype": "chat",
-                            "resource": {"endpoint": endpoint,
-                                         "keys": {"p256dh": P256DH, "auth": AUTH}}})
+        value = wpm.sub_value(msgtype="chat", endpoint=endpoint)
         for sub_id in ("events-0001", "events-0002"):
             self.assertTrue(c.setmetadata(sub_entry(sub_id), value).ok)
         self.assertTrue(c.setmetadata(sub_entry("events-0001") + "/validate",
-                                      validation_token(SECRET, "alice", "events-0001",
-                                                       endpoint)).ok)
+                                      self.token("alice", "events-0001", endpoint)).ok)
         self.assertTrue(c.setmetadata(sub_entry("events-0002"), None).ok)
         # doveadm webpush remove goes the same way
         self.dc.doveadm("webpush", "remove", "-u", "alice", "events-0001")

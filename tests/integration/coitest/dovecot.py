@@ -68,6 +68,22 @@ def doveadm_plugin_files():
     return found
 
 
+def flow_records(stdout):
+    """Parses doveadm -f flow output: one dict per line (key=value words;
+    a leading word without "=" is the username of -A/-F)."""
+    records = []
+    for line in stdout.splitlines():
+        rec = {}
+        for word in line.split():
+            if "=" in word:
+                key, value = word.split("=", 1)
+                rec[key] = value
+            else:
+                rec["username"] = word
+        records.append(rec)
+    return records
+
+
 def free_port():
     """A free TCP port on 127.0.0.1, chosen by the kernel."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:

@@ -132,3 +132,20 @@ class WebPushTestCase(DovecotTestCase):
             if entry.lower().startswith(SUBS.lower() + "/") and value is not None:
                 out[entry[len(SUBS) + 1:]] = json.loads(value)
         return out
+
+
+class TokenTestCase(WebPushTestCase):
+    """Without a push receiver; the test computes validation tokens itself
+    from a fixed webpush_validation_secret (token()); no throttling."""
+
+    with_receiver = False
+    validation_secret = "coitest-token-validation-secret-0123"
+
+    @classmethod
+    def extra_settings(cls):
+        return {"webpush_validation_secret": cls.validation_secret,
+                "webpush_subscription_create_max": "0",
+                "webpush_validation_fail_max": "0"}
+
+    def token(self, user, sub_id, endpoint):
+        return validation_token(self.validation_secret, user, sub_id, endpoint)
