@@ -188,6 +188,37 @@ class ActiveFiling(FilingCase):
         self.deliver("lmtp", user, msg)
         self.assertIn(CHAT_KW, self.assert_in_only(user, msgid, CHATS))
 
+    def test_hostile_headers(self):
+        """Broken and hostile headers: every message is delivered (never a
+        tempfail), chat messages to Chats, the others to INBOX."""
+        user = "hostile1"
+        self.create_chats(user)
+        def raw(subject, headers):
+            return ("From: a@example.org\r\nSubject: %s\r\n%s\r\n\r\nbody\r\n"
+                    % (subject, "\r\n".join(headers))).encode("latin-1")
+        cases = [
+            ("empty msgid", ["Message-ID:"], False),
+            ("only parens", ["Message-ID: <h1@x>", "References: " + "(" * 50000], False),
+            ("unbalanced", ["Message-ID: <h2@x>", "References: " + ")" * 1000 + "<chat$x@y>"], True),
+            ("8bit chat", ["Message-ID: <chat$\xe9\xff\x01@x>"], True),
+            ("8bit plain", ["Message-ID: <\xe9chat$@x>"], False),
+            ("two msgids", ["Message-ID: <chat$first@x>", "Message-ID: <second@x>"], True),
+            ("empty chat-version", ["Message-ID: <h3@x>", "Chat-Version:"], True),
+            ("folded only", ["Message-ID: <h4@x>", "References:\r\n \r\n\t"], False),
+            ("huge refs", ["Message-ID: <h5@x>", "References: <chat$h@x>" + " <r@x>" * 200000], True),
+        ]
+        for subject, headers, _ in cases:
+            code, text = self.dc.lmtp_deliver(user, raw(subject, headers))
+            self.assertEqual(code, 250, (subject, text))
+        c = self.imap(user)
+        for subject, _, chat in cases:
+            for box in ("INBOX", CHATS):
+                c.select(box)
+                res = c.ok("SEARCH", "SUBJECT", '"%s"' % subject)
+                found = [t for tokens in res.find("SEARCH") for t in tokens[1:]]
+                self.assertEqual(len(found), 1 if (box == CHATS) == chat else 0,
+                                 (subject, box))
+
     def test_log_has_no_body(self):
         user = "log1"
         self.create_chats(user)
