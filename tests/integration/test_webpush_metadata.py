@@ -21,11 +21,15 @@ P256DH_STD = ("BCVxsr7N/eNgVRqvHtD0zTZsEc6+VV+JvLexhqUzORcxaOzi6+AYWXvTBHm4"
 P256DH_OFF_CURVE = P256DH_URL[:-1] + "8"
 AUTH_URL = "BTBZMqHH6r4Tts7J_aSIgg"
 AUTH_STD = "BTBZMqHH6r4Tts7J/aSIgg=="
-ENDPOINT = "https://push.example.net/push/abc"
+# The endpoint of the subscriptions: a path of the test's HTTPS receiver
+# (set when the class starts), so that validation pushes stay on loopback.
+ENDPOINT = None
 
 
-def sub_value(client="coitest", device="phone", msgtype="all", endpoint=ENDPOINT,
+def sub_value(client="coitest", device="phone", msgtype="all", endpoint=None,
               p256dh=P256DH_URL, auth=AUTH_URL, **extra):
+    if endpoint is None:
+        endpoint = ENDPOINT
     value = {"client": client, "device": device, "msgtype": msgtype,
              "resource": {"endpoint": endpoint,
                           "keys": {"p256dh": p256dh, "auth": auth}}}
@@ -55,8 +59,15 @@ class SecretCase(WebPushTestCase):
                 "webpush_subscription_create_max": "0",
                 "webpush_validation_fail_max": "0"}
 
-    def token(self, user, sub_id, endpoint=ENDPOINT, issued=None):
-        return validation_token(SECRET, user, sub_id, endpoint, issued)
+    @classmethod
+    def setUpClass(cls):
+        global ENDPOINT
+        super().setUpClass()
+        ENDPOINT = cls.rx.subscriber("metadata")[1]
+        cls.other_endpoint = cls.rx.subscriber("metadata-other")[1]
+
+    def token(self, user, sub_id, endpoint=None, issued=None):
+        return validation_token(SECRET, user, sub_id, endpoint or ENDPOINT, issued)
 
 
 class Capability(WebPushTestCase):
@@ -293,7 +304,7 @@ class Validation(SecretCase):
         assert_invalid_validation(self, c.setmetadata(e, self.token("val1", "validate-02")))
         assert_invalid_validation(self, c.setmetadata(e, self.token("val2", "validate-03")))
         assert_invalid_validation(self, c.setmetadata(
-            e, self.token("val2", "validate-02", endpoint=ENDPOINT + "x")))
+            e, self.token("val2", "validate-02", endpoint=self.other_endpoint)))
         # issued longer ago than the window (5 minutes by default)
         assert_invalid_validation(self, c.setmetadata(
             e, self.token("val2", "validate-02", issued=int(time.time()) - 301)))
@@ -310,7 +321,7 @@ class Validation(SecretCase):
         self.assertTrue(c.setmetadata(sub_entry("replace-me-1"), sub_value()).ok)
         self.assertTrue(c.setmetadata(sub_entry("replace-me-1/validate"),
                                       self.token("val3", "replace-me-1")).ok)
-        new_endpoint = ENDPOINT + "/new"
+        new_endpoint = self.other_endpoint
         self.assertTrue(c.setmetadata(sub_entry("replace-me-1"),
                                       sub_value(endpoint=new_endpoint, device="new")).ok)
         stored = json.loads(c.getmeta(sub_entry("replace-me-1")))

@@ -34,5 +34,7 @@
 #define WEBPUSH_REMOVED_UNSUBSCRIBED "unsubscribed"
 /* not validated within webpush_validation_timeout (WP-10) */
 #define WEBPUSH_REMOVED_EXPIRED "expired"
+/* its push service answered 404 or 410 (WP-19) */
+#define WEBPUSH_REMOVED_GONE "gone"
 
 #endif

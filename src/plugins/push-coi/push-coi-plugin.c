@@ -11,8 +11,9 @@
 #include "webpush-ossl.h"
 #include "webpush-vapid.h"
 #include "webpush-metadata.h"
+#include "webpush-notify.h"
+#include "webpush-driver.h"
 #include "push-coi-plugin.h"
-#include "webpush-sender.h"
 
 const char *push_coi_plugin_version = DOVECOT_ABI_VERSION;
 const char *push_coi_plugin_dependencies[] = { "push_notification", NULL };
@@ -28,6 +29,7 @@ static void push_coi_user_deinit(struct mail_user *user)
 {
 	struct push_coi_user *puser = PUSH_COI_USER_CONTEXT_REQUIRE(user);
 
+	webpush_notify_user_deinit(puser);
 	webpush_vapid_unref(&puser->vapid);
 	event_unref(&puser->event);
 	puser->module_ctx.super.deinit(user);
@@ -157,6 +159,7 @@ static void push_coi_mail_user_created(struct mail_user *user)
 	struct push_coi_user *puser;
 
 	puser = p_new(user->pool, struct push_coi_user, 1);
+	puser->user = user;
 	puser->module_ctx.super = *v;
 	user->vlast = &puser->module_ctx.super;
 	v->deinit = push_coi_user_deinit;
@@ -170,6 +173,8 @@ static void push_coi_mail_user_created(struct mail_user *user)
 	push_coi_read_subscription_settings(user, puser);
 
 	MODULE_CONTEXT_SET(user, push_coi_user_module, puser);
+	if (push_coi_user_webpush_ready(puser))
+		puser->sender_ok = webpush_notify_user_init(user, puser) == 0;
 	e_debug(puser->event, "plugin loaded for user");
 }
 
@@ -181,14 +186,16 @@ void push_coi_plugin_init(struct module *module)
 {
 	mail_storage_hooks_add(module, &push_coi_mail_storage_hooks);
 	webpush_metadata_register();
+	webpush_driver_register();
 }
 
 void push_coi_plugin_deinit(void)
 {
+	webpush_driver_unregister();
 	webpush_metadata_unregister();
 	/* The process ends: wait a bounded time for pushes in flight and
 	   keep the rest in the spool. */
-	webpush_sender_global_deinit();
+	webpush_notify_deinit();
 	mail_storage_hooks_remove(&push_coi_mail_storage_hooks);
 	webpush_vapid_shared_deinit();
 	webpush_ossl_deinit();

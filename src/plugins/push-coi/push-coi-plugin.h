@@ -21,6 +21,7 @@
 
 struct push_coi_user {
 	union mail_user_module_context module_ctx;
+	struct mail_user *user;
 
 	/* Event with the "push-coi" category for this user. */
 	struct event *event;
@@ -42,6 +43,10 @@ struct push_coi_user {
 	/* The key of validation tokens: from webpush_validation_secret, or
 	   derived from the VAPID private key. */
 	unsigned char validation_secret[WEBPUSH_VALIDATION_SECRET_SIZE];
+	/* Where this user's push retries wait (webpush_spool_dir), or NULL. */
+	const char *spool_dir;
+	/* TRUE when the sender is ready for this user (webpush-notify). */
+	bool sender_ok;
 };
 
 extern MODULE_CONTEXT_DEFINE(push_coi_user_module, &mail_user_module_register);

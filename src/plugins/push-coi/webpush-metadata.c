@@ -12,6 +12,7 @@
 #include "webpush-vapid.h"
 #include "webpush-storage.h"
 #include "str-sanitize.h"
+#include "webpush-notify.h"
 #include "push-coi-plugin.h"
 #include "push-coi-events.h"
 #include "webpush-metadata.h"
@@ -200,7 +201,7 @@ webpush_metadata_subscribe(struct mailbox_transaction_context *t,
 	struct webpush_subscription sub;
 	struct webpush_endpoint *endpoint;
 	struct webpush_abuse_state state;
-	const char *json, *error;
+	const char *json, *error, *token;
 	unsigned int count;
 	int ret;
 
@@ -266,13 +267,19 @@ webpush_metadata_subscribe(struct mailbox_transaction_context *t,
 			error);
 	}
 
+	/* the validation push (WP-08) goes out from the ioloop: the
+	   command does not wait for the push service */
+	token = webpush_validation_token_create(puser->validation_secret,
+		sizeof(puser->validation_secret), box->storage->user->username,
+		id, sub.endpoint, sub.created);
 	e_debug(event_create_passthrough(puser->event)->
 		set_name(WEBPUSH_EVENT_SUBSCRIPTION_ADDED)->
 		add_str("subscription", id)->
 		add_str("msgtype", webpush_msgtype_to_str(sub.msgtype))->
 		add_str("endpoint_origin", endpoint->origin)->event(),
-		"Subscription %s stored (msgtype %s)", id,
+		"Subscription %s stored (msgtype %s), sending its validation push", id,
 		webpush_msgtype_to_str(sub.msgtype));
+	webpush_notify_validation(box->storage->user, id, &sub, token);
 	return 0;
 }
 

@@ -246,7 +246,11 @@ webpush_spool_parse(pool_t pool, json_t *obj,
 		if (!json_is_string(item) ||
 		    strlen(json_string_value(item)) != json_string_length(item) ||
 		    strpbrk(json_string_value(item), "\r\n") != NULL ||
-		    strchr(json_string_value(item), ':') == NULL) {
+		    (strchr(json_string_value(item), ':') == NULL &&
+		     /* "Name;" is libcurl's header with an empty value
+		        (e.g. WebPush-Validation) */
+		     (json_string_length(item) < 2 ||
+		      json_string_value(item)[json_string_length(item) - 1] != ';'))) {
 			*error_r = "headers holds an invalid header";
 			return -1;
 		}

@@ -264,6 +264,10 @@ webpush_attr_set_commit(struct mailbox *box, const char *key,
 {
 	struct mailbox_transaction_context *t;
 
+	if (mailbox_open(box) < 0) {
+		*error_r = mailbox_get_last_internal_error(box, NULL);
+		return -1;
+	}
 	t = mailbox_transaction_begin(box, MAILBOX_TRANSACTION_FLAG_EXTERNAL,
 				      "webpush attribute");
 	if (webpush_attr_set(t, key, value) < 0) {

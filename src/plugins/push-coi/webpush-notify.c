@@ -1,0 +1,331 @@
+/* Copyright (c) the dovecot-coi authors, see the included COPYING file */
+
+#include "lib.h"
+#include "array.h"
+#include "buffer.h"
+#include "str.h"
+#include "ioloop.h"
+#include "mail-user.h"
+#include "mail-storage.h"
+#include "mail-storage-service.h"
+#include "webpush-endpoint.h"
+#include "webpush-ece.h"
+#include "webpush-vapid.h"
+#include "webpush-sender.h"
+#include "webpush-subscription.h"
+#include "webpush-storage.h"
+#include "push-coi-plugin.h"
+#include "push-coi-events.h"
+#include "webpush-notify.h"
+
+#include <jansson.h>
+
+/* The header of a validation push has no value; "Name;" is how libcurl
+   sends a header with an empty value. */
+#define WEBPUSH_VALIDATION_HEADER "WebPush-Validation;"
+
+/* Process-wide state of the sender: it outlives the users, so what its
+   hooks need is kept here. */
+static struct webpush_sender *notify_sender;
+static struct event *notify_event;
+static pool_t notify_pool;
+static struct webpush_endpoint_settings *notify_endpoint_set;
+static struct webpush_vapid *notify_vapid;
+static struct mail_storage_service_ctx *notify_service_ctx;
+static const char *notify_service_name;
+static ARRAY(struct push_coi_user *) notify_users;
+static bool notify_deinitializing;
+
+static const char *notify_setting_lookup(const char *name, void *context)
+{
+	struct mail_user *user = context;
+
+	return mail_user_plugin_getenv(user, name);
+}
+
+static struct push_coi_user *notify_find_user(const char *username)
+{
+	struct push_coi_user *puser;
+
+	if (!array_is_created(&notify_users))
+		return NULL;
+	array_foreach_elem(&notify_users, puser) {
+		if (strcmp(puser->user->username, username) == 0)
+			return puser;
+	}
+	return NULL;
+}
+
+/* Removes subscription id of user when it still has this endpoint (the
+   client may have set it anew meanwhile). */
+static void
+notify_remove_gone(struct mail_user *user, struct event *event,
+		   const char *id, const char *endpoint, unsigned int status)
+{
+	struct webpush_stored_subscription stored;
+	struct mailbox *box;
+	const char *error;
+	int ret;
+
+	box = webpush_storage_inbox_alloc(user);
+	ret = webpush_storage_get(box, event, id, pool_datastack_create(),
+				  &stored, &error);
+	if (ret < 0) {
+		e_error(event, "Removing subscription %s after HTTP %u: %s",
+			id, status, error);
+	} else if (ret > 0 && strcmp(stored.sub.endpoint, endpoint) == 0) {
+		if (webpush_storage_delete(box, id, &error) < 0) {
+			e_error(event, "Removing subscription %s after "
+				"HTTP %u: %s", id, status, error);
+		} else {
+			e_info(event_create_passthrough(event)->
+			       set_name(WEBPUSH_EVENT_SUBSCRIPTION_REMOVED)->
+			       add_str("subscription", id)->
+			       add_str("reason", WEBPUSH_REMOVED_GONE)->event(),
+			       "Subscription %s removed: its push "
+			       "service answered %u (gone)", id, status);
+		}
+	}
+	mailbox_free(&box);
+}
+
+static void
+notify_gone(const char *owner, const char *subscription, const char *endpoint,
+	    unsigned int status, void *context ATTR_UNUSED)
+{
+	struct push_coi_user *puser = notify_find_user(owner);
+	struct mail_storage_service_input input;
+	struct mail_storage_service_user *service_user;
+	struct mail_user *user;
+	const char *error;
+
+	if (puser != NULL) {
+		notify_remove_gone(puser->user, puser->event, subscription,
+				   endpoint, status);
+		return;
+	}
+	if (notify_deinitializing || notify_service_ctx == NULL) {
+		e_info(notify_event, "Subscription %s of %s is gone (HTTP %u); "
+		       "the process ends: it is removed when a later push "
+		       "gets this answer", subscription, owner, status);
+		return;
+	}
+	/* the user's session already ended: open the user again */
+	i_zero(&input);
+	input.module = "mail";
+	input.service = notify_service_name;
+	input.username = owner;
+	input.event_parent = notify_event;
+	if (mail_storage_service_lookup_next(notify_service_ctx, &input,
+					     &service_user, &user,
+					     &error) <= 0) {
+		e_error(notify_event, "Subscription %s of %s is gone (HTTP %u) "
+			"but the user cannot be opened: %s", subscription,
+			owner, status, error);
+		return;
+	}
+	notify_remove_gone(user, notify_event, subscription, endpoint, status);
+	mail_user_deinit(&user);
+	mail_storage_service_user_unref(&service_user);
+}
+
+static const char *
+notify_authorize(const char *owner ATTR_UNUSED, const char *endpoint,
+		 void *context ATTR_UNUSED, const char **error_r)
+{
+	struct webpush_endpoint *ep;
+	const char *value;
+
+	if (notify_vapid == NULL) {
+		*error_r = "no VAPID key";
+		return NULL;
+	}
+	if (webpush_endpoint_parse(endpoint, notify_endpoint_set,
+				   pool_datastack_create(), &ep, error_r) < 0 ||
+	    webpush_vapid_get_authorization(notify_vapid, ep->origin,
+					    ioloop_time, &value, error_r) < 0)
+		return NULL;
+	return value;
+}
+
+/* Copies the endpoint policy for the sender, which lives as long as the
+   process. */
+static struct webpush_endpoint_settings *
+notify_copy_endpoint_set(const struct webpush_endpoint_settings *set)
+{
+	struct webpush_endpoint_settings *copy;
+
+	copy = p_new(notify_pool, struct webpush_endpoint_settings, 1);
+	copy->allow_http = set->allow_http;
+	p_array_init(&copy->allowed_networks, notify_pool, 4);
+	if (array_is_created(&set->allowed_networks))
+		array_append_array(&copy->allowed_networks,
+				   &set->allowed_networks);
+	return copy;
+}
+
+int webpush_notify_user_init(struct mail_user *user,
+			     struct push_coi_user *puser)
+{
+	struct webpush_sender_settings set;
+	struct webpush_sender_hooks hooks;
+	const char *home, *error;
+
+	if (mail_user_get_home(user, &home) <= 0)
+		home = NULL;
+	if (webpush_sender_settings_read(notify_setting_lookup, user, home,
+					 user->pool, &set, &error) < 0) {
+		e_error(puser->event, "%s: no Web Push for this user", error);
+		return -1;
+	}
+	puser->spool_dir = set.spool_dir;
+
+	if (notify_sender == NULL) {
+		notify_pool = pool_alloconly_create("webpush notify", 1024);
+		notify_event = event_create(NULL);
+		event_add_category(notify_event, &event_category_push_coi);
+		event_set_append_log_prefix(notify_event, "push-coi: ");
+		event_set_forced_debug(notify_event, user->mail_debug);
+		notify_endpoint_set =
+			notify_copy_endpoint_set(puser->endpoint_set);
+		webpush_vapid_ref(puser->vapid);
+		notify_vapid = puser->vapid;
+
+		i_zero(&hooks);
+		hooks.endpoint_set = notify_endpoint_set;
+		hooks.gone = notify_gone;
+		hooks.authorize = notify_authorize;
+		if (webpush_sender_global_get(&set, &hooks, notify_event,
+					      &notify_sender, &error) < 0) {
+			e_error(puser->event, "Web Push sender: %s", error);
+			notify_sender = NULL;
+			return -1;
+		}
+		i_array_init(&notify_users, 8);
+		notify_service_name = p_strdup(notify_pool, user->service);
+	}
+	if (user->_service_user != NULL) {
+		notify_service_ctx = mail_storage_service_user_get_service_ctx(
+			user->_service_user);
+	}
+	array_push_back(&notify_users, &puser);
+	if (set.spool_dir != NULL)
+		webpush_sender_resume_spool(notify_sender, set.spool_dir);
+	return 0;
+}
+
+void webpush_notify_user_deinit(struct push_coi_user *puser)
+{
+	struct push_coi_user *const *users;
+	unsigned int i, count;
+
+	if (!array_is_created(&notify_users))
+		return;
+	users = array_get(&notify_users, &count);
+	for (i = 0; i < count; i++) {
+		if (users[i] == puser) {
+			array_delete(&notify_users, i, 1);
+			break;
+		}
+	}
+}
+
+static void
+webpush_notify_send(struct mail_user *user, const char *id,
+		    const struct webpush_subscription *sub,
+		    const char *payload, const char *small_payload,
+		    const char *const *headers)
+{
+	struct push_coi_user *puser = PUSH_COI_USER_CONTEXT(user);
+	struct webpush_endpoint *ep;
+	struct webpush_push push;
+	buffer_t *body, *small_body = NULL;
+	const char *error;
+
+	if (puser == NULL || notify_sender == NULL ||
+	    !push_coi_user_webpush_ready(puser))
+		return;
+	if (webpush_endpoint_parse(sub->endpoint, puser->endpoint_set,
+				   pool_datastack_create(), &ep, &error) < 0) {
+		e_warning(puser->event, "Subscription %s: endpoint refused: %s",
+			  id, error);
+		return;
+	}
+	body = t_buffer_create(WEBPUSH_ECE_MAX_BODY_SIZE);
+	if (webpush_ece_encrypt(sub->p256dh, sizeof(sub->p256dh),
+				sub->auth, sizeof(sub->auth),
+				payload, strlen(payload), body, &error) < 0) {
+		e_error(puser->event, "Subscription %s: encrypting the push "
+			"failed: %s", id, error);
+		return;
+	}
+	if (small_payload != NULL) {
+		small_body = t_buffer_create(WEBPUSH_ECE_MAX_BODY_SIZE);
+		if (webpush_ece_encrypt(sub->p256dh, sizeof(sub->p256dh),
+					sub->auth, sizeof(sub->auth),
+					small_payload, strlen(small_payload),
+					small_body, &error) < 0)
+			small_body = NULL;
+	}
+
+	i_zero(&push);
+	push.owner = user->username;
+	push.subscription = id;
+	push.endpoint = ep->url;
+	push.headers = headers;
+	push.body = body->data;
+	push.body_size = body->used;
+	if (small_body != NULL) {
+		push.small_body = small_body->data;
+		push.small_body_size = small_body->used;
+	}
+	push.spool_dir = puser->spool_dir;
+	e_debug(puser->event, "Sending a push to subscription %s (%s)",
+		id, ep->origin);
+	webpush_sender_send(notify_sender, &push, NULL, NULL);
+}
+
+void webpush_notify_validation(struct mail_user *user, const char *id,
+			       const struct webpush_subscription *sub,
+			       const char *token)
+{
+	static const char *const headers[] = {
+		WEBPUSH_VALIDATION_HEADER, NULL
+	};
+	json_t *obj;
+	char *payload;
+
+	obj = json_pack("{s:s}", "validation", token);
+	i_assert(obj != NULL);
+	payload = json_dumps(obj, JSON_COMPACT);
+	i_assert(payload != NULL);
+	webpush_notify_send(user, id, sub, payload, NULL, headers);
+	free(payload);
+	json_decref(obj);
+}
+
+void webpush_notify_message(struct mail_user *user, const char *id,
+			    const struct webpush_subscription *sub,
+			    const char *payload, const char *small_payload)
+{
+	webpush_notify_send(user, id, sub, payload, small_payload, NULL);
+}
+
+void webpush_notify_deinit(void)
+{
+	/* the sender waits a bounded time for the pushes in flight; a gone
+	   answer that comes now is only logged (the storage service is
+	   going away) */
+	notify_deinitializing = TRUE;
+	if (array_is_created(&notify_users))
+		array_free(&notify_users);
+	webpush_sender_global_deinit();
+	notify_sender = NULL;
+	if (notify_vapid != NULL)
+		webpush_vapid_unref(&notify_vapid);
+	if (notify_event != NULL)
+		event_unref(&notify_event);
+	if (notify_pool != NULL)
+		pool_unref(&notify_pool);
+	notify_service_ctx = NULL;
+}

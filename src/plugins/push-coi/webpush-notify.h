@@ -1,0 +1,40 @@
+#ifndef WEBPUSH_NOTIFY_H
+#define WEBPUSH_NOTIFY_H
+
+/* Sending pushes to a user's subscriptions through the process's Web Push
+   sender (webpush-sender.h): the validation push of a new subscription
+   (WP-08) and the push for a new message (WP-13). Each push is encrypted
+   for its subscription (RFC 8291) and signed per attempt (VAPID); nothing
+   here waits for the push service. When a push service answers 404 or 410
+   the subscription is removed from the user's storage (WP-19). */
+
+struct mail_user;
+struct push_coi_user;
+struct webpush_subscription;
+
+/* Prepares WebPush sending for a user whose WebPush is configured: reads
+   the sender settings (webpush-sender.h) and creates the process's sender
+   on first use, and resumes the pushes that wait in the user's spool.
+   Returns 0, or -1 after logging an error (no push for this user). */
+int webpush_notify_user_init(struct mail_user *user,
+			     struct push_coi_user *puser);
+/* Forgets the user (it is being deinitialized). */
+void webpush_notify_user_deinit(struct push_coi_user *puser);
+
+/* Sends the validation push {"validation":"<token>"} with the header
+   WebPush-Validation (no value). */
+void webpush_notify_validation(struct mail_user *user, const char *id,
+			       const struct webpush_subscription *sub,
+			       const char *token);
+
+/* Sends payload (JSON) to subscription id; small_payload (or NULL) is
+   sent instead when the push service answers 413. */
+void webpush_notify_message(struct mail_user *user, const char *id,
+			    const struct webpush_subscription *sub,
+			    const char *payload, const char *small_payload);
+
+/* The process ends: waits a bounded time for the pushes in flight
+   (webpush_sender_global_deinit()) and frees the sender's state. */
+void webpush_notify_deinit(void);
+
+#endif
