@@ -87,10 +87,11 @@ class WebpushToolCase(unittest.TestCase):
         return ["%s=%s" % (k, v) for k, v in s.items() if v is not None]
 
     def run_tool(self, pushes, settings=None, mode="run", resume=(),
-                 allowed_networks="127.0.0.0/8", authorization=None):
+                 allowed_networks="127.0.0.0/8", authorization=None, take_gone=()):
         """Runs webpush-send; returns (events, log)."""
         self.job_no += 1
-        job = {"mode": mode, "pushes": pushes, "resume": list(resume)}
+        job = {"mode": mode, "pushes": pushes, "resume": list(resume),
+               "take_gone": list(take_gone)}
         if allowed_networks is not None:
             job["allowed_networks"] = allowed_networks
         if authorization is not None:
@@ -186,7 +187,8 @@ class WebpushTransport(WebpushToolCase):
         for name, status in (("gone404", 404), ("gone410", 410)):
             self.rx.subscriber(name)
             self.rx.answer(name, status)
-        events, log = self.run_tool([self.push("gone404"), self.push("gone410")])
+        events, log = self.run_tool([self.push("gone404"), self.push("gone410")],
+                                    self.settings(webpush_spool_dir=""))
         out = self.outcomes(events)
         for name, status in (("gone404", 404), ("gone410", 410)):
             self.assertEqual((out[name]["result"], out[name]["status"], out[name]["attempts"]),
@@ -197,6 +199,27 @@ class WebpushTransport(WebpushToolCase):
             self.assertEqual(gone[0]["status"], status)
             self.assertEqual(len(self.rx.requests(name)), 1)
         self.assertIn("subscription is gone", log)
+
+    def test_gone_is_recorded_for_the_next_session(self):
+        # the answer may come when the delivery (and its user) is long gone:
+        # the spool keeps one record per subscription until the user's next
+        # session takes it
+        self.rx.subscriber("deadsub")
+        self.rx.answer("deadsub", 410)
+        p1 = self.push("deadsub")
+        p2 = dict(p1, id="deadsub-again")
+        events, _ = self.run_tool([p1, p2])
+        self.assertEqual([self.outcomes(events)[i]["result"] for i in ("deadsub", "deadsub-again")],
+                         ["gone", "gone"])
+        self.assertEqual(len([n for n in os.listdir(self.spool) if n.endswith(".gone")]), 1)
+        events, _ = self.run_tool([], take_gone=[self.spool])
+        records = [e for e in events if e["event"] == "gone_record"]
+        self.assertEqual(records, [{"event": "gone_record", "owner": "alice",
+                                    "subscription": "sub-deadsub", "endpoint": p1["endpoint"],
+                                    "status": 410}])
+        self.assertEqual(os.listdir(self.spool), [])
+        events, _ = self.run_tool([], take_gone=[self.spool])
+        self.assertEqual(events, [])
 
     def test_413_resends_once_without_content(self):
         self.rx.subscriber("big")
@@ -478,7 +501,10 @@ class WebpushTransport(WebpushToolCase):
         self.assertEqual(len(gone), 1)
         self.assertEqual((gone[0]["owner"], gone[0]["subscription"], gone[0]["status"]),
                          ("alice", "sub-gonelater", 410))
-        self.assertEqual(os.listdir(self.spool), [])
+        self.assertEqual([n for n in os.listdir(self.spool) if not n.endswith(".gone")], [])
+        events, _ = self.run_tool([], take_gone=[self.spool])
+        self.assertEqual([(e["subscription"], e["status"]) for e in events
+                          if e["event"] == "gone_record"], [("sub-gonelater", 410)])
 
     def test_spool_of_a_live_process_is_not_taken(self):
         self.rx.subscriber("owned")

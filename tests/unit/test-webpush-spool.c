@@ -232,12 +232,59 @@ static void test_spool_files(void)
 	test_end();
 }
 
+static void test_gone_records(void)
+{
+	ARRAY_TYPE(webpush_gone_record) records;
+	struct webpush_gone_record rec;
+	const struct webpush_gone_record *r;
+	struct event *event = event_create(NULL);
+	pool_t pool = pool_alloconly_create("test", 1024);
+	const char *error, *dir;
+
+	test_begin("webpush spool: gone records");
+	dir = t_strconcat(spool_dir, "/gone", NULL);
+	i_zero(&rec);
+	rec.owner = "alice";
+	rec.subscription = "phone-12345";
+	rec.endpoint = "https://push.example.net/x";
+	rec.status = 404;
+	rec.time = 1700000000;
+	test_assert(webpush_spool_save_gone(dir, &rec, &error) == 0);
+	rec.status = 410;
+	test_assert(webpush_spool_save_gone(dir, &rec, &error) == 0);
+	rec.owner = "bob";
+	test_assert(webpush_spool_save_gone(dir, &rec, &error) == 0);
+	write_file("gone/0123.gone", "{\"v\":1,\"endpoint\":\"e\",\"status\":200,\"time\":1}");
+
+	p_array_init(&records, pool, 4);
+	test_expect_error_string("bad spool file");
+	webpush_spool_take_gone(dir, pool, event, &records);
+	test_expect_no_more_errors();
+	/* one record per owner and subscription: the later answer */
+	test_assert(array_count(&records) == 2);
+	array_foreach(&records, r) {
+		test_assert(strcmp(r->owner, "alice") == 0 ||
+			    strcmp(r->owner, "bob") == 0);
+		test_assert_strcmp(r->subscription, "phone-12345");
+		test_assert_strcmp(r->endpoint, "https://push.example.net/x");
+		test_assert(r->status == 410);
+		test_assert(r->time == 1700000000);
+	}
+	array_clear(&records);
+	webpush_spool_take_gone(dir, pool, event, &records);
+	test_assert(array_count(&records) == 0);
+	event_unref(&event);
+	pool_unref(&pool);
+	test_end();
+}
+
 int main(void)
 {
 	static void (*const test_functions[])(void) = {
 		test_entry_json_roundtrip,
 		test_entry_json_bad,
 		test_spool_files,
+		test_gone_records,
 		NULL
 	};
 	char tmpl[] = "/tmp/test-webpush-spool.XXXXXX";

@@ -12,6 +12,8 @@
 
      { "mode": "run" | "exit",
        "resume": ["/spool/dir", ...],  (spool dirs to resume first)
+       "take_gone": ["/spool/dir", ...], (print and remove the gone
+                                        records of these dirs first)
        "allowed_networks": "127.0.0.0/8",  (webpush_allowed_networks
                                         of the endpoint policy)
        "authorization": "vapid ...",   (when set: given per attempt by
@@ -44,6 +46,7 @@
 #include "lib-event-private.h"
 #include "webpush-endpoint.h"
 #include "webpush-sender.h"
+#include "webpush-spool.h"
 
 #include <stdio.h>
 #include <jansson.h>
@@ -315,6 +318,22 @@ int main(int argc, char *argv[])
 		if (webpush_sender_init(&set, &hooks, event, &sender, &error) < 0)
 			i_fatal("%s", error);
 		sender_ref = sender;
+		json_array_foreach(json_object_get(job, "take_gone"), i, item) {
+			ARRAY_TYPE(webpush_gone_record) gone_records;
+			const struct webpush_gone_record *rec;
+
+			t_array_init(&gone_records, 4);
+			webpush_spool_take_gone(json_string_value(item),
+						pool_datastack_create(), event,
+						&gone_records);
+			array_foreach(&gone_records, rec) {
+				print_json(json_pack("{s:s, s:s?, s:s?, s:s, s:i}",
+					"event", "gone_record", "owner", rec->owner,
+					"subscription", rec->subscription,
+					"endpoint", rec->endpoint,
+					"status", rec->status));
+			}
+		}
 		json_array_foreach(json_object_get(job, "resume"), i, item)
 			webpush_sender_resume_spool(sender, json_string_value(item));
 		unfinished = array_count(&pushes);

@@ -397,6 +397,22 @@ webpush_sender_response(const struct webpush_http_response *resp,
 	case WEBPUSH_ANSWER_GONE:
 		e_info(push->event, "The push service answered %s: "
 		       "the subscription is gone", error);
+		if (push->spool_dir != NULL) {
+			struct webpush_gone_record record;
+			const char *spool_error;
+
+			i_zero(&record);
+			record.owner = push->entry.owner;
+			record.subscription = push->entry.subscription;
+			record.endpoint = push->entry.endpoint;
+			record.status = resp->status;
+			record.time = time(NULL);
+			if (webpush_spool_save_gone(push->spool_dir, &record,
+						    &spool_error) < 0) {
+				e_warning(push->event, "Cannot record the gone "
+					  "subscription: %s", spool_error);
+			}
+		}
 		if (sender->hooks.gone != NULL) {
 			sender->hooks.gone(push->entry.owner,
 					   push->entry.subscription,

@@ -13,7 +13,10 @@ struct webpush_endpoint_settings;
      2xx          delivered
      404, 410     the subscription is gone: the sender's gone callback
                   is called (also when the answer comes long after the
-                  delivery that caused the push finished)
+                  delivery that caused the push finished), and the push's
+                  spool directory gets a gone record, which
+                  webpush_spool_take_gone() returns (e.g. when the user's
+                  next session starts)
      413          sent once more with the smaller body (without content)
      429          retried after Retry-After (capped)
      5xx, network retried with exponential backoff

@@ -4,6 +4,7 @@
 #include "array.h"
 #include "base64.h"
 #include "guid.h"
+#include "hex-binary.h"
 #include "hostpid.h"
 #include "ioloop.h"
 #include "mkdir-parents.h"
@@ -19,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <jansson.h>
+#include <openssl/evp.h>
 
 #define WEBPUSH_SPOOL_VERSION 1
 #define WEBPUSH_SPOOL_SUFFIX ".push"
@@ -26,6 +28,14 @@
 #define WEBPUSH_SPOOL_MAX_FILE_SIZE (64 * 1024)
 /* Temporary files of crashed writers are removed after this. */
 #define WEBPUSH_SPOOL_TMP_MAX_AGE_SECS 3600
+
+static bool name_has_suffix(const char *name, const char *suffix)
+{
+	size_t len = strlen(name), suffix_len = strlen(suffix);
+
+	return len > suffix_len &&
+		strcmp(name + len - suffix_len, suffix) == 0;
+}
 
 const char *webpush_spool_new_id(void)
 {
@@ -505,7 +515,7 @@ void webpush_spool_claim_all(const char *dir, pool_t pool, struct event *event,
 
 	array_foreach_elem(&names, name) {
 		from = t_strdup_printf("%s/%s", dir, name);
-		if (str_begins(name, ".tmp.")) {
+		if (str_begins(name, ".tmp.") || str_begins(name, ".taken.")) {
 			if (stat(from, &st) == 0 &&
 			    st.st_mtime + WEBPUSH_SPOOL_TMP_MAX_AGE_SECS < ioloop_time)
 				i_unlink_if_exists(from);
@@ -530,5 +540,166 @@ void webpush_spool_claim_all(const char *dir, pool_t pool, struct event *event,
 			continue;
 		}
 		array_push_back(entries, &entry);
+	}
+}
+
+/* --- gone records ----------------------------------------------------- */
+
+#define WEBPUSH_GONE_SUFFIX ".gone"
+
+static const char *
+webpush_gone_file_name(const char *owner, const char *subscription)
+{
+	unsigned char digest[EVP_MAX_MD_SIZE];
+	unsigned int digest_len = 0;
+	string_t *input = t_str_new(128);
+
+	str_append(input, owner == NULL ? "" : owner);
+	str_append_c(input, '\0');
+	str_append(input, subscription == NULL ? "" : subscription);
+	if (EVP_Digest(str_data(input), str_len(input), digest, &digest_len,
+		       EVP_sha256(), NULL) != 1)
+		i_panic("EVP_Digest(sha256) failed");
+	return t_strconcat(binary_to_hex(digest, 16), WEBPUSH_GONE_SUFFIX, NULL);
+}
+
+int webpush_spool_save_gone(const char *dir,
+			    const struct webpush_gone_record *record,
+			    const char **error_r)
+{
+	const char *name, *path, *tmp;
+	json_t *obj;
+	char *text;
+	int ret;
+
+	if (mkdir_parents(dir, 0700) < 0 && errno != EEXIST) {
+		*error_r = t_strdup_printf("mkdir(%s) failed: %m", dir);
+		return -1;
+	}
+	name = webpush_gone_file_name(record->owner, record->subscription);
+	path = t_strdup_printf("%s/%s", dir, name);
+	tmp = t_strdup_printf("%s/.tmp.%s.%s", dir, name, my_pid);
+
+	obj = json_object();
+	json_object_set_new(obj, "v", json_integer(WEBPUSH_SPOOL_VERSION));
+	json_object_set_new(obj, "owner", webpush_spool_str_or_null(record->owner));
+	json_object_set_new(obj, "subscription",
+			    webpush_spool_str_or_null(record->subscription));
+	json_object_set_new(obj, "endpoint", json_string(record->endpoint));
+	json_object_set_new(obj, "status", json_integer(record->status));
+	json_object_set_new(obj, "time", json_integer((json_int_t)record->time));
+	text = json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(obj);
+	i_assert(text != NULL);
+	ret = webpush_spool_write_file(tmp, text, error_r);
+	free(text);
+	if (ret < 0)
+		return -1;
+	if (rename(tmp, path) < 0) {
+		*error_r = t_strdup_printf("rename(%s, %s) failed: %m", tmp, path);
+		i_unlink_if_exists(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+webpush_gone_parse(pool_t pool, const char *data, size_t size,
+		   struct webpush_gone_record *record_r, const char **error_r)
+{
+	json_error_t jerr;
+	json_t *obj, *value;
+	time_t status;
+	int ret = -1;
+
+	i_zero(record_r);
+	obj = json_loadb(data, size, JSON_REJECT_DUPLICATES, &jerr);
+	if (obj == NULL) {
+		*error_r = t_strdup_printf("invalid JSON: %s", jerr.text);
+		return -1;
+	}
+	value = json_object_get(obj, "v");
+	if (!json_is_object(obj) || !json_is_integer(value) ||
+	    json_integer_value(value) != WEBPUSH_SPOOL_VERSION)
+		*error_r = "unknown version";
+	else if (webpush_spool_get_str(pool, obj, "owner", TRUE,
+				       &record_r->owner, error_r) < 0 ||
+		 webpush_spool_get_str(pool, obj, "subscription", TRUE,
+				       &record_r->subscription, error_r) < 0 ||
+		 webpush_spool_get_str(pool, obj, "endpoint", FALSE,
+				       &record_r->endpoint, error_r) < 0 ||
+		 webpush_spool_get_time(obj, "status", &status, error_r) < 0 ||
+		 webpush_spool_get_time(obj, "time", &record_r->time, error_r) < 0)
+		;
+	else if (status != 404 && status != 410)
+		*error_r = "status is not 404 or 410";
+	else {
+		record_r->status = (unsigned int)status;
+		ret = 0;
+	}
+	json_decref(obj);
+	return ret;
+}
+
+void webpush_spool_take_gone(const char *dir, pool_t pool, struct event *event,
+			     ARRAY_TYPE(webpush_gone_record) *records)
+{
+	ARRAY_TYPE(const_string) names;
+	struct webpush_gone_record record;
+	const char *name, *from, *to, *error;
+	buffer_t *buf;
+	struct dirent *d;
+	ssize_t ret;
+	DIR *dirp;
+	int fd;
+
+	dirp = opendir(dir);
+	if (dirp == NULL) {
+		if (errno != ENOENT)
+			e_error(event, "opendir(%s) failed: %m", dir);
+		return;
+	}
+	t_array_init(&names, 8);
+	while ((d = readdir(dirp)) != NULL) {
+		if (d->d_name[0] != '.' &&
+		    name_has_suffix(d->d_name, WEBPUSH_GONE_SUFFIX)) {
+			name = t_strdup(d->d_name);
+			array_push_back(&names, &name);
+		}
+	}
+	(void)closedir(dirp);
+
+	array_foreach_elem(&names, name) {
+		from = t_strdup_printf("%s/%s", dir, name);
+		to = t_strdup_printf("%s/.taken.%s.%s", dir, name, my_pid);
+		if (rename(from, to) < 0) {
+			/* ENOENT: another process took it */
+			if (errno != ENOENT)
+				e_error(event, "rename(%s, %s) failed: %m", from, to);
+			continue;
+		}
+		fd = open(to, O_RDONLY);
+		if (fd == -1) {
+			e_error(event, "open(%s) failed: %m", to);
+			i_unlink_if_exists(to);
+			continue;
+		}
+		buf = t_buffer_create(1024);
+		ret = read(fd, buffer_append_space_unsafe(buf, 8192), 8192);
+		i_close_fd(&fd);
+		i_unlink(to);
+		if (ret < 0) {
+			e_error(event, "read(%s) failed: %m", from);
+			continue;
+		}
+		buffer_set_used_size(buf, ret);
+		if (ret == 8192 ||
+		    webpush_gone_parse(pool, buf->data, buf->used, &record,
+				       &error) < 0) {
+			e_warning(event, "Skipping and removing bad spool file %s: %s",
+				  from, ret == 8192 ? "too large" : error);
+			continue;
+		}
+		array_push_back(records, &record);
 	}
 }

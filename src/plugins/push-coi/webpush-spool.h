@@ -9,6 +9,8 @@
 
      <id>.push               released: any process may take it
      <id>.push.<pid>@<host>  claimed by that process
+     <hash>.gone             a subscription whose push service answered
+                             404 or 410 (see webpush_spool_save_gone())
 
    Files are written to a hidden temporary name and renamed into place, so a
    reader never sees half a file. A process claims a released file (or one
@@ -72,5 +74,29 @@ void webpush_spool_remove(const char *dir, const char *id,
    Entries claimed by this process already are not returned. */
 void webpush_spool_claim_all(const char *dir, pool_t pool, struct event *event,
 			     ARRAY_TYPE(webpush_spool_entry) *entries);
+
+/* A subscription whose push service answered 404 or 410. */
+struct webpush_gone_record {
+	const char *owner;
+	const char *subscription;
+	const char *endpoint;
+	unsigned int status;
+	/* Unix time of the answer */
+	time_t time;
+};
+ARRAY_DEFINE_TYPE(webpush_gone_record, struct webpush_gone_record);
+
+/* Records a gone subscription in dir as "<hash>.gone" (one file per owner
+   and subscription: a second answer replaces the first), so that the
+   subscription can be removed when its user's next session starts, however
+   long after the push the answer came and whichever process got it. */
+int webpush_spool_save_gone(const char *dir,
+			    const struct webpush_gone_record *record,
+			    const char **error_r);
+/* Returns the gone records of dir (allocated from pool) and removes their
+   files. Two processes never get the same record. Bad files are logged
+   and removed; a missing dir is no error. */
+void webpush_spool_take_gone(const char *dir, pool_t pool, struct event *event,
+			     ARRAY_TYPE(webpush_gone_record) *records);
 
 #endif
