@@ -120,11 +120,18 @@ int coi_config_read_stored(struct mailbox *inbox,
 	return 0;
 }
 
+/* The INBOX namespace, or NULL before the namespaces exist. */
+static struct mail_namespace *coi_config_inbox_ns(struct mail_user *user)
+{
+	if (user->namespaces == NULL)
+		return NULL;
+	return mail_namespace_find_inbox(user->namespaces);
+}
+
 const char *coi_config_default_root(struct mail_user *user,
 				    const struct coi_settings *set)
 {
-	struct mail_namespace *ns =
-		mail_namespace_find_inbox(user->namespaces);
+	struct mail_namespace *ns = coi_config_inbox_ns(user);
 
 	return t_strconcat(ns == NULL ? "" : ns->prefix, set->mailbox_root,
 			   NULL);
@@ -135,8 +142,7 @@ void coi_config_from_stored(struct mail_user *user,
 			    const struct coi_config_stored *stored,
 			    struct coi_config *config_r)
 {
-	struct mail_namespace *ns =
-		mail_namespace_find_inbox(user->namespaces);
+	struct mail_namespace *ns = coi_config_inbox_ns(user);
 	enum coi_message_filter filter = set->default_message_filter;
 	char sep = ns == NULL ? '/' : mail_namespace_get_sep(ns);
 
@@ -171,8 +177,7 @@ void coi_config_from_stored(struct mail_user *user,
 
 static struct mailbox *coi_config_inbox_alloc(struct mail_user *user)
 {
-	struct mail_namespace *ns =
-		mail_namespace_find_inbox(user->namespaces);
+	struct mail_namespace *ns = coi_config_inbox_ns(user);
 
 	if (ns == NULL)
 		return NULL;
@@ -192,7 +197,7 @@ int coi_config_read(struct mail_user *user, struct coi_config *config_r,
 	i_zero(config_r);
 	inbox = coi_config_inbox_alloc(user);
 	if (inbox == NULL) {
-		*error_r = "User has no INBOX namespace";
+		*error_r = "The user's namespaces are not initialized";
 		return -1;
 	}
 	ret = coi_config_read_stored(inbox, &stored, error_r);
@@ -223,7 +228,7 @@ coi_config_set_attr(struct mail_user *user, const char *key,
 
 	inbox = coi_config_inbox_alloc(user);
 	if (inbox == NULL) {
-		*error_r = "User has no INBOX namespace";
+		*error_r = "The user's namespaces are not initialized";
 		return -1;
 	}
 	if (mailbox_open(inbox) < 0) {

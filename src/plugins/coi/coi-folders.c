@@ -51,6 +51,10 @@ int coi_folder_ensure(struct mail_user *user, const char *vname,
 	enum mailbox_existence existence;
 	int ret;
 
+	if (user->namespaces == NULL) {
+		*error_r = "The user's namespaces are not initialized";
+		return -1;
+	}
 	ns = mail_namespace_find(user->namespaces, vname);
 	if (ns == NULL || ns->type != MAIL_NAMESPACE_TYPE_PRIVATE) {
 		*error_r = t_strdup_printf(
