@@ -156,7 +156,7 @@ class ChatsRemovedWhileDelivering(DovecotTestCase):
         # into is renamed or deleted under it; COI then falls back to INBOX.
         for rx in (r"Error: .*/\.COI\.Chats/",
                    r"Error: .*Mailbox COI/Chats: ",
-                   r"Warning: Our dotlock file .*\.COI\.Chats/.* was deleted",
+                   r"Warning: Our dotlock file .*\.COI\.Chats/.* was (deleted|overridden)",
                    r"Warning: .*coi: .*COI/Chats.*INBOX"):
             self.dc.expect_log(rx)
 
