@@ -23,10 +23,13 @@ import time
 import unittest
 
 from coitest import build_dir
-from coitest.dovecot import free_port
+from coitest.dovecot import MAIL_GID, MAIL_UID, free_port
 from coitest.pushreceiver import Answer, PushReceiver, VapidKey, b64u_encode
 
 TOOL = os.path.join(build_dir(), "tests", "unit", "webpush-send")
+# The tool runs as the mail user, as Dovecot's mail processes do: nothing
+# writes a user's spool as root.
+AS_USER = dict(user=MAIL_UID, group=MAIL_GID, extra_groups=[]) if os.geteuid() == 0 else {}
 # e.g. WEBPUSH_SEND_WRAPPER="valgrind -q --leak-check=full --error-exitcode=9"
 WRAPPER = os.environ.get("WEBPUSH_SEND_WRAPPER", "").split()
 
@@ -42,6 +45,7 @@ class WebpushToolCase(unittest.TestCase):
         cls.rx = PushReceiver().start()
         cls.vapid = VapidKey()
         cls.tmp = tempfile.mkdtemp(prefix="coitest-webpush-")
+        os.chmod(cls.tmp, 0o755)
 
     @classmethod
     def tearDownClass(cls):
@@ -51,6 +55,8 @@ class WebpushToolCase(unittest.TestCase):
     def setUp(self):
         self.rx.reset()
         self.spool = tempfile.mkdtemp(dir=self.tmp)
+        if AS_USER:
+            os.chown(self.spool, MAIL_UID, MAIL_GID)
         self.job_no = 0
 
     # --- helpers -----------------------------------------------------------
@@ -102,7 +108,7 @@ class WebpushToolCase(unittest.TestCase):
         env = dict(os.environ, LD_LIBRARY_PATH="/usr/lib/dovecot")
         res = subprocess.run(WRAPPER + [TOOL, path] + (settings if settings is not None
                                              else self.settings()),
-                             capture_output=True, text=True, timeout=120, env=env)
+                             capture_output=True, text=True, timeout=120, env=env, **AS_USER)
         self.assertEqual(res.returncode, 0, res.stderr)
         self.assertNotRegex(res.stderr, r"Panic|Fatal")
         events = [json.loads(line) for line in res.stdout.splitlines()]
@@ -169,7 +175,7 @@ class WebpushTransport(WebpushToolCase):
         for name, value in (("webpush_topic", "a" * 33), ("webpush_urgency", "urgent"),
                             ("webpush_ttl", "soon"), ("webpush_spool_dir", "relative")):
             res = subprocess.run([TOOL, os.devnull] + self.settings(**{name: value}),
-                                 capture_output=True, text=True, timeout=30,
+                                 capture_output=True, text=True, timeout=30, **AS_USER,
                                  env=dict(os.environ, LD_LIBRARY_PATH="/usr/lib/dovecot"))
             self.assertNotEqual(res.returncode, 0)
             self.assertIn(name, res.stderr)
@@ -434,7 +440,7 @@ class WebpushTransport(WebpushToolCase):
         with open(empty, "w") as f:
             f.write('{"pushes": []}')
         res = subprocess.run([TOOL, empty] + self.settings(webpush_ca_file=bad),
-                             capture_output=True, text=True, timeout=30,
+                             capture_output=True, text=True, timeout=30, **AS_USER,
                              env=dict(os.environ, LD_LIBRARY_PATH="/usr/lib/dovecot"))
         self.assertNotEqual(res.returncode, 0)
         self.assertIn("webpush_ca_file", res.stderr)

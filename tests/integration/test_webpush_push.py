@@ -4,6 +4,7 @@ verifies VAPID and decrypts every push (WP-08, WP-09, WP-13, CS-11, and
 404/410 removing subscriptions)."""
 
 import json
+import os
 import time
 
 from coitest import Answer, message
@@ -257,6 +258,57 @@ class NewMailPushes(PushCase):
         while c.getmeta(sub_entry("np5-dead")) is not None and time.time() < deadline:
             time.sleep(0.1)
         self.assertIsNone(c.getmeta(sub_entry("np5-dead")))
+
+
+    def test_gone_answer_while_lda_ends_is_applied_next_session(self):
+        """dovecot-lda gets the push service's answer only in the bounded
+        wait while it ends, when no session of the user is left: the 410 is
+        recorded in the user's spool, and the subscription is removed when
+        the user's next session starts."""
+        user = "np6"
+        c = self.imap(user)
+        self.subscribe(c, user, "np6-dead")
+        self.rx.answer("np6-dead", 410)
+        _, msg = message(subject="to a dead phone via lda")
+        res = self.dc.lda_deliver(user, msg)
+        self.assertEqual(res.returncode, 0, res.stderr)
+        self.rx.wait_requests("np6-dead", 2)
+        self.dc.wait_log(r"Subscription np6-dead-subscription of np6 is gone \(HTTP 410\); "
+                         r"the process ends")
+        spool = os.path.join(self.dc.home(user), ".webpush-spool")
+        self.assertEqual(len([n for n in os.listdir(spool) if n.endswith(".gone")]), 1)
+        # the next session (here an IMAP login) removes it
+        c2 = self.imap(user)
+        self.assertIsNone(c2.getmeta(sub_entry("np6-dead")))
+        self.dc.wait_log(r"Subscription np6-dead-subscription removed: its push "
+                         r"service answered 410")
+        self.assertEqual([n for n in os.listdir(spool) if n.endswith(".gone")], [])
+
+    def test_old_gone_record_spares_a_newer_subscription(self):
+        """A gone record older than the subscription with the same ID and
+        endpoint (the client subscribed again) does not remove it."""
+        user = "np7"
+        c = self.imap(user)
+        self.subscribe(c, user, "np7-phone")
+        self.rx.answer("np7-phone", 410)
+        _, msg = message(subject="gone then back")
+        self.assertEqual(self.dc.lda_deliver(user, msg).returncode, 0)
+        self.rx.wait_requests("np7-phone", 2)
+        self.dc.wait_log(r"np7-phone-subscription of np7 is gone")
+        spool = os.path.join(self.dc.home(user), ".webpush-spool")
+        gone = [n for n in os.listdir(spool) if n.endswith(".gone")]
+        self.assertEqual(len(gone), 1)
+        # the record says the answer came an hour ago
+        path = os.path.join(spool, gone[0])
+        with open(path) as f:
+            record = json.load(f)
+        record["time"] -= 3600
+        with open(path, "w") as f:
+            json.dump(record, f)
+        self.rx.answer("np7-phone", 201)
+        c2 = self.imap(user)
+        self.assertIsNotNone(c2.getmeta(sub_entry("np7-phone")))
+        self.assertFalse([n for n in os.listdir(spool) if n.endswith(".gone")])
 
 
 class ChatRequiresCoi(PushCase):

@@ -292,6 +292,18 @@ int main(void)
 	int ret;
 
 	lib_init();
+	if (geteuid() == 0) {
+		/* root never writes a user's spool: check that, then work as
+		   an unprivileged user like the mail processes do */
+		struct webpush_spool_entry e;
+
+		fill_entry(&e);
+		if (webpush_spool_writable() ||
+		    webpush_spool_save("/tmp", &e, FALSE, 0, &error) == 0)
+			i_fatal("the spool is written as root");
+		if (setegid(65534) < 0 || seteuid(65534) < 0)
+			i_fatal("seteuid(65534) failed: %m");
+	}
 	if (mkdtemp(tmpl) == NULL)
 		i_fatal("mkdtemp() failed: %m");
 	spool_dir = t_strconcat(tmpl, "/spool", NULL);

@@ -178,8 +178,18 @@ static void push_coi_mail_user_created(struct mail_user *user)
 	e_debug(puser->event, "plugin loaded for user");
 }
 
+static void push_coi_mail_namespaces_created(struct mail_namespace *namespaces)
+{
+	struct mail_user *user = namespaces->user;
+	struct push_coi_user *puser = PUSH_COI_USER_CONTEXT(user);
+
+	if (puser != NULL)
+		webpush_notify_user_ready(user, puser);
+}
+
 static struct mail_storage_hooks push_coi_mail_storage_hooks = {
 	.mail_user_created = push_coi_mail_user_created,
+	.mail_namespaces_created = push_coi_mail_namespaces_created,
 };
 
 void push_coi_plugin_init(struct module *module)

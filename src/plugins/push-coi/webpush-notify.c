@@ -12,6 +12,7 @@
 #include "webpush-ece.h"
 #include "webpush-vapid.h"
 #include "webpush-sender.h"
+#include "webpush-spool.h"
 #include "webpush-subscription.h"
 #include "webpush-storage.h"
 #include "push-coi-plugin.h"
@@ -57,10 +58,12 @@ static struct push_coi_user *notify_find_user(const char *username)
 }
 
 /* Removes subscription id of user when it still has this endpoint (the
-   client may have set it anew meanwhile). */
+   client may have set it anew meanwhile) and, when answered is not 0, was
+   created before the push service answered then. */
 static void
 notify_remove_gone(struct mail_user *user, struct event *event,
-		   const char *id, const char *endpoint, unsigned int status)
+		   const char *id, const char *endpoint, unsigned int status,
+		   time_t answered)
 {
 	struct webpush_stored_subscription stored;
 	struct mailbox *box;
@@ -73,7 +76,8 @@ notify_remove_gone(struct mail_user *user, struct event *event,
 	if (ret < 0) {
 		e_error(event, "Removing subscription %s after HTTP %u: %s",
 			id, status, error);
-	} else if (ret > 0 && strcmp(stored.sub.endpoint, endpoint) == 0) {
+	} else if (ret > 0 && strcmp(stored.sub.endpoint, endpoint) == 0 &&
+		   (answered == 0 || stored.sub.created <= answered)) {
 		if (webpush_storage_delete(box, id, &error) < 0) {
 			e_error(event, "Removing subscription %s after "
 				"HTTP %u: %s", id, status, error);
@@ -101,13 +105,13 @@ notify_gone(const char *owner, const char *subscription, const char *endpoint,
 
 	if (puser != NULL) {
 		notify_remove_gone(puser->user, puser->event, subscription,
-				   endpoint, status);
+				   endpoint, status, 0);
 		return;
 	}
 	if (notify_deinitializing || notify_service_ctx == NULL) {
 		e_info(notify_event, "Subscription %s of %s is gone (HTTP %u); "
-		       "the process ends: it is removed when a later push "
-		       "gets this answer", subscription, owner, status);
+		       "the process ends: it is removed when the user's next "
+		       "session starts", subscription, owner, status);
 		return;
 	}
 	/* the user's session already ended: open the user again */
@@ -124,7 +128,7 @@ notify_gone(const char *owner, const char *subscription, const char *endpoint,
 			owner, status, error);
 		return;
 	}
-	notify_remove_gone(user, notify_event, subscription, endpoint, status);
+	notify_remove_gone(user, notify_event, subscription, endpoint, status, 0);
 	mail_user_deinit(&user);
 	mail_storage_service_user_unref(&service_user);
 }
@@ -212,6 +216,38 @@ int webpush_notify_user_init(struct mail_user *user,
 	if (set.spool_dir != NULL)
 		webpush_sender_resume_spool(notify_sender, set.spool_dir);
 	return 0;
+}
+
+void webpush_notify_user_ready(struct mail_user *user,
+			       struct push_coi_user *puser)
+{
+	ARRAY_TYPE(webpush_gone_record) records;
+	const struct webpush_gone_record *rec;
+	const char *error;
+
+	if (!puser->sender_ok || puser->spool_dir == NULL)
+		return;
+	T_BEGIN {
+		t_array_init(&records, 4);
+		webpush_spool_take_gone(puser->spool_dir,
+					pool_datastack_create(), puser->event,
+					&records);
+		array_foreach(&records, rec) {
+			if (rec->owner == NULL || rec->subscription == NULL)
+				continue;
+			if (strcmp(rec->owner, user->username) != 0) {
+				/* a spool shared by users: keep it for its
+				   owner's session */
+				if (webpush_spool_save_gone(puser->spool_dir,
+							    rec, &error) < 0)
+					e_error(puser->event, "%s", error);
+				continue;
+			}
+			notify_remove_gone(user, puser->event,
+					   rec->subscription, rec->endpoint,
+					   rec->status, rec->time);
+		}
+	} T_END;
 }
 
 void webpush_notify_user_deinit(struct push_coi_user *puser)

@@ -18,6 +18,12 @@ struct webpush_subscription;
    Returns 0, or -1 after logging an error (no push for this user). */
 int webpush_notify_user_init(struct mail_user *user,
 			     struct push_coi_user *puser);
+/* The user's namespaces exist: removes the subscriptions whose push
+   service answered 404/410 while no session of the user could do it (e.g.
+   during the bounded wait of an ending dovecot-lda), from the gone records
+   of the user's spool (webpush_spool_take_gone()). */
+void webpush_notify_user_ready(struct mail_user *user,
+			       struct push_coi_user *puser);
 /* Forgets the user (it is being deinitialized). */
 void webpush_notify_user_deinit(struct push_coi_user *puser);
 

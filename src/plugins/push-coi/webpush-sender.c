@@ -356,7 +356,10 @@ webpush_sender_retry(struct webpush_sender_push *push, bool have_retry_after,
 	push->entry.next_attempt = next;
 	e_info(push->event, "Attempt %u failed (%s); retrying in %u ms",
 	       push->entry.attempts, error, delay);
-	if (push->spool_dir != NULL) {
+	if (push->spool_dir != NULL && !webpush_spool_writable()) {
+		e_debug(push->event, "The retry is kept in memory only: "
+			"the process does not run as the user now");
+	} else if (push->spool_dir != NULL) {
 		if (webpush_spool_save(push->spool_dir, &push->entry, TRUE,
 				       sender->set.spool_max, &spool_error) < 0) {
 			e_warning(push->event, "The retry is not kept on disk: %s",
@@ -397,7 +400,7 @@ webpush_sender_response(const struct webpush_http_response *resp,
 	case WEBPUSH_ANSWER_GONE:
 		e_info(push->event, "The push service answered %s: "
 		       "the subscription is gone", error);
-		if (push->spool_dir != NULL) {
+		if (push->spool_dir != NULL && webpush_spool_writable()) {
 			struct webpush_gone_record record;
 			const char *spool_error;
 

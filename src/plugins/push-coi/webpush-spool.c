@@ -37,6 +37,11 @@ static bool name_has_suffix(const char *name, const char *suffix)
 		strcmp(name + len - suffix_len, suffix) == 0;
 }
 
+bool webpush_spool_writable(void)
+{
+	return geteuid() != 0;
+}
+
 const char *webpush_spool_new_id(void)
 {
 	guid_128_t guid;
@@ -329,7 +334,9 @@ webpush_spool_write_file(const char *path, const char *text,
 	size_t len = strlen(text);
 	int fd;
 
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	/* a fresh file, never through a link someone left there */
+	i_unlink_if_exists(path);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600);
 	if (fd == -1) {
 		*error_r = t_strdup_printf("open(%s) failed: %m", path);
 		return -1;
@@ -363,6 +370,10 @@ int webpush_spool_save(const char *dir, const struct webpush_spool_entry *entry,
 	struct stat st;
 
 	i_assert(webpush_spool_id_is_valid(entry->id));
+	if (!webpush_spool_writable()) {
+		*error_r = "the process does not run as the user now";
+		return -1;
+	}
 	released = t_strdup_printf("%s/%s"WEBPUSH_SPOOL_SUFFIX, dir, entry->id);
 	mine = t_strdup_printf("%s/%s%s", dir, entry->id,
 			       webpush_spool_claim_suffix());
@@ -572,6 +583,10 @@ int webpush_spool_save_gone(const char *dir,
 	char *text;
 	int ret;
 
+	if (!webpush_spool_writable()) {
+		*error_r = "the process does not run as the user now";
+		return -1;
+	}
 	if (mkdir_parents(dir, 0700) < 0 && errno != EEXIST) {
 		*error_r = t_strdup_printf("mkdir(%s) failed: %m", dir);
 		return -1;

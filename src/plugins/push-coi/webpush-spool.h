@@ -46,6 +46,12 @@ struct webpush_spool_entry {
 
 ARRAY_DEFINE_TYPE(webpush_spool_entry, struct webpush_spool_entry *);
 
+/* FALSE while the process runs as root: an LMTP process between two
+   sessions (it works as a user only during a session). Nothing is written
+   to a user's spool then: files made by root in a directory the user
+   controls would be unsafe, and unusable by the user's own processes. */
+bool webpush_spool_writable(void);
+
 /* A new unique entry ID. */
 const char *webpush_spool_new_id(void);
 
