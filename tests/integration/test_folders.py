@@ -56,6 +56,15 @@ class Folders(FolderCase, DovecotTestCase):
         # Contacts existed: COI leaves its subscription to the user
         self.assertNotIn(CONTACTS, c.subscribed())
 
+    def test_cs10_enable_makes_noselect_chats_selectable(self):
+        """COI/Chats exists only as the parent of another folder."""
+        c = self.imap(self.fresh_user())
+        self.assertTrue(c.ok("CREATE", quote(CHATS + "/Old")))
+        self.assertIn("\\noselect", c.list_mailboxes()[CHATS])
+        self.assertTrue(c.setmetadata(ENABLED, "yes").ok)
+        self.assertNotIn("\\noselect", c.list_mailboxes()[CHATS])
+        self.assertIsNotNone(c.status(CHATS))
+
     def test_cs10_enable_again_recreates_missing_contacts(self):
         user, c = self.enabled_user()
         self.assertTrue(c.ok("DELETE", quote(CONTACTS)))

@@ -447,14 +447,21 @@ class BadAdminSettings(MetadataMixin, DovecotTestCase):
     defaults; nothing breaks."""
     dovecot_args = dict(mail_plugins="coi", imap_plugins="imap_coi",
                         plugin=dict(coi_default_enabled="maybe",
-                                    coi_default_message_filter="ACTIVE"))
+                                    coi_default_message_filter="ACTIVE",
+                                    coi_mailbox_root="x" * 300))
 
     def test_invalid_settings_fall_back(self):
         self.dc.expect_log(r"coi: Invalid setting coi_default_enabled=maybe")
         self.dc.expect_log(r"coi: Invalid setting coi_default_message_filter=ACTIVE")
-        c = self.imap(self.fresh_user())
+        self.dc.expect_log(r"coi: Invalid setting coi_mailbox_root: invalid value")
+        user = self.fresh_user()
+        c = self.imap(user)
         self.assertEqual(self.depth1(c)[1], {ROOT: "COI", FILTER: "none"})
+        self.assertTrue(c.setmetadata(ENABLED, "yes").ok)
+        self.assertIn("COI/Chats", c.list_mailboxes())
+        self.assertEqual(self.dc.lmtp_deliver(user, message()[1])[0], 250)
         self.dc.wait_log(r"Invalid setting coi_default_enabled=maybe")
+        self.dc.wait_log(r"Invalid setting coi_mailbox_root")
 
 
 class DeliveriesWithConfig(MetadataMixin, DovecotTestCase):

@@ -45,12 +45,19 @@ coi_settings_get_bool(struct mail_user *user, const char *name, bool def)
 
 void coi_settings_read(struct mail_user *user, struct coi_settings *set_r)
 {
-	const char *value;
+	const char *value, *error;
 
 	i_zero(set_r);
 	value = mail_user_plugin_getenv(user, COI_SETTING_MAILBOX_ROOT);
 	if (value == NULL || value[0] == '\0')
 		value = COI_DEFAULT_MAILBOX_ROOT;
+	else if (!coi_config_mailbox_root_value_check(
+			(const unsigned char *)value, strlen(value), &error)) {
+		e_error(coi_config_event(user), "Invalid setting %s: %s "
+			"(using %s)", COI_SETTING_MAILBOX_ROOT, error,
+			COI_DEFAULT_MAILBOX_ROOT);
+		value = COI_DEFAULT_MAILBOX_ROOT;
+	}
 	set_r->mailbox_root = value;
 
 	set_r->mailbox_root_per_user =
