@@ -366,6 +366,36 @@ class Limit(SecretCase):
         self.assertTrue(self.imap("other").setmetadata(sub_entry("limit-sub-0"),
                                                        sub_value()).ok)
 
+    def set_many(self, client, pairs):
+        """One SETMETADATA with several entries (value None = NIL)."""
+        args = []
+        for entry, value in pairs:
+            args += [quote(entry).encode(), b"NIL" if value is None else
+                     b"{%d+}\r\n" % len(value.encode()) + value.encode()]
+        return client.command("SETMETADATA", '""', b"(" + b" ".join(args) + b")")
+
+    def test_limit_counts_within_one_command(self):
+        """WP-07: the limit also holds for several new subscriptions in one
+        SETMETADATA; the whole command fails and stores none of them."""
+        c = self.imap("batch")
+        self.assertTrue(c.setmetadata(sub_entry("batch-sub-0"), sub_value()).ok)
+        res = self.set_many(c, [(sub_entry("batch-sub-%d" % i), sub_value())
+                                for i in range(1, 4)])
+        assert_no(self, res, "[LIMIT]", "at most 3")
+        self.assertEqual(list(self.subscriptions(c)), ["batch-sub-0"])
+        # removals in the same command make room
+        res = self.set_many(c, [(sub_entry("batch-sub-0"), None)] +
+                            [(sub_entry("batch-sub-%d" % i), sub_value()) for i in range(1, 4)])
+        self.assertTrue(res.ok, res)
+        self.assertEqual(sorted(self.subscriptions(c)),
+                         ["batch-sub-1", "batch-sub-2", "batch-sub-3"])
+        # setting the same ID twice in one command counts once
+        self.assertTrue(c.setmetadata(sub_entry("batch-sub-3"), None).ok)
+        res = self.set_many(c, [(sub_entry("batch-sub-4"), sub_value()),
+                                (sub_entry("batch-sub-4"), sub_value(device="again"))])
+        self.assertTrue(res.ok, res)
+        self.assertEqual(len(self.subscriptions(c)), 3)
+
 
 class Expiry(SecretCase):
     @classmethod

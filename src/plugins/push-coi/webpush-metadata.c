@@ -18,7 +18,74 @@
 #include "webpush-metadata.h"
 
 #define WEBPUSH_SUBKEY_VALIDATE "validate"
+
+#define WEBPUSH_METADATA_TRANS_CONTEXT(obj) \
+	MODULE_CONTEXT(obj, webpush_metadata_storage_module)
+
+/* The subscriptions set and removed earlier in the same transaction (one
+   SETMETADATA with several entries): the storage shows them only after the
+   commit, so the limit (WP-07) counts them from here. */
+struct webpush_metadata_trans {
+	union mailbox_transaction_module_context module_ctx;
+	ARRAY_TYPE(const_string) added, removed;
+};
+
+static MODULE_CONTEXT_DEFINE_INIT(webpush_metadata_storage_module,
+				  &mail_storage_module_register);
 #define WEBPUSH_INVALID_VALIDATION "invalid validation"
+
+static struct webpush_metadata_trans *
+webpush_metadata_trans_get(struct mailbox_transaction_context *t)
+{
+	struct webpush_metadata_trans *wt = WEBPUSH_METADATA_TRANS_CONTEXT(t);
+
+	if (wt == NULL) {
+		/* the mailbox lives at least as long as its transaction */
+		wt = p_new(t->box->pool, struct webpush_metadata_trans, 1);
+		p_array_init(&wt->added, t->box->pool, 4);
+		p_array_init(&wt->removed, t->box->pool, 4);
+		MODULE_CONTEXT_SET(t, webpush_metadata_storage_module, wt);
+	}
+	return wt;
+}
+
+static bool ids_contain(const ARRAY_TYPE(const_string) *ids, const char *id)
+{
+	const char *cur;
+
+	array_foreach_elem(ids, cur) {
+		if (strcmp(cur, id) == 0)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+static void ids_remove(ARRAY_TYPE(const_string) *ids, const char *id)
+{
+	const char *const *cur;
+	unsigned int i, count;
+
+	cur = array_get(ids, &count);
+	for (i = 0; i < count; i++) {
+		if (strcmp(cur[i], id) == 0) {
+			array_delete(ids, i, 1);
+			return;
+		}
+	}
+}
+
+/* Notes in t that id was set (added) or removed. */
+static void
+webpush_metadata_trans_note(struct mailbox_transaction_context *t,
+			    const char *id, bool added)
+{
+	struct webpush_metadata_trans *wt = webpush_metadata_trans_get(t);
+
+	id = p_strdup(t->box->pool, id);
+	ids_remove(added ? &wt->removed : &wt->added, id);
+	if (!ids_contain(added ? &wt->added : &wt->removed, id))
+		array_push_back(added ? &wt->added : &wt->removed, &id);
+}
 
 static int
 webpush_metadata_error(struct mailbox *box, enum mail_error error,
@@ -160,12 +227,15 @@ webpush_metadata_count_others(struct mailbox_transaction_context *t,
 			      struct push_coi_user *puser, const char *id,
 			      unsigned int *count_r)
 {
+	struct webpush_metadata_trans *wt = webpush_metadata_trans_get(t);
 	ARRAY_TYPE(webpush_stored_subscription) subs;
 	const struct webpush_stored_subscription *sub;
-	const char *error;
+	ARRAY_TYPE(const_string) stored_ids;
+	const char *error, *added;
 
 	*count_r = 0;
 	t_array_init(&subs, 8);
+	t_array_init(&stored_ids, 8);
 	if (webpush_storage_list(t->box, puser->event,
 				 pool_datastack_create(), &subs, &error) < 0) {
 		e_error(puser->event, "Listing subscriptions: %s", error);
@@ -173,7 +243,8 @@ webpush_metadata_count_others(struct mailbox_transaction_context *t,
 					      MAIL_ERRSTR_CRITICAL_MSG);
 	}
 	array_foreach(&subs, sub) {
-		if (strcmp(sub->id, id) == 0)
+		array_push_back(&stored_ids, &sub->id);
+		if (strcmp(sub->id, id) == 0 || ids_contain(&wt->removed, sub->id))
 			continue;
 		if (webpush_subscription_is_expired(&sub->sub, ioloop_time,
 				puser->wp_set.validation_timeout_secs)) {
@@ -188,6 +259,11 @@ webpush_metadata_count_others(struct mailbox_transaction_context *t,
 			continue;
 		}
 		(*count_r)++;
+	}
+	/* set earlier in this transaction, not committed yet */
+	array_foreach_elem(&wt->added, added) {
+		if (strcmp(added, id) != 0 && !ids_contain(&stored_ids, added))
+			(*count_r)++;
 	}
 	return 0;
 }
@@ -215,7 +291,10 @@ webpush_metadata_subscribe(struct mailbox_transaction_context *t,
 			add_str("subscription", id)->
 			add_str("reason", WEBPUSH_REMOVED_UNSUBSCRIBED)->
 			event(), "Removing subscription %s", id);
-		return webpush_storage_set(t, id, NULL);
+		if (webpush_storage_set(t, id, NULL) < 0)
+			return -1;
+		webpush_metadata_trans_note(t, id, FALSE);
+		return 0;
 	}
 
 	if (webpush_storage_abuse_read(box, &state, &error) < 0) {
@@ -260,6 +339,7 @@ webpush_metadata_subscribe(struct mailbox_transaction_context *t,
 	   ID: either way it starts unvalidated */
 	if (webpush_storage_set(t, id, &sub) < 0)
 		return -1;
+	webpush_metadata_trans_note(t, id, TRUE);
 
 	webpush_abuse_note_create(&state, &puser->wp_set.abuse, ioloop_time);
 	if (webpush_storage_abuse_write(box, &state, &error) < 0) {
