@@ -19,6 +19,7 @@
 #include "push-coi-events.h"
 #include "webpush-notify.h"
 
+#include <unistd.h>
 #include <jansson.h>
 
 /* The header of a validation push has no value; "Name;" is how libcurl
@@ -36,6 +37,8 @@ static struct mail_storage_service_ctx *notify_service_ctx;
 static const char *notify_service_name;
 static ARRAY(struct push_coi_user *) notify_users;
 static bool notify_deinitializing;
+/* TRUE while notify_gone() opens a user whose session has ended */
+static bool notify_reopening;
 
 static const char *notify_setting_lookup(const char *name, void *context)
 {
@@ -102,6 +105,8 @@ notify_gone(const char *owner, const char *subscription, const char *endpoint,
 	struct mail_storage_service_user *service_user;
 	struct mail_user *user;
 	const char *error;
+	uid_t old_euid;
+	int ret;
 
 	if (puser != NULL) {
 		notify_remove_gone(puser->user, puser->event, subscription,
@@ -114,23 +119,35 @@ notify_gone(const char *owner, const char *subscription, const char *endpoint,
 		       "session starts", subscription, owner, status);
 		return;
 	}
-	/* the user's session already ended: open the user again */
+	/* the user's session already ended: open the user again (as the
+	   user: a process serving many users, like lmtp, runs as root
+	   between sessions and drops privileges only temporarily) */
+	old_euid = geteuid();
 	i_zero(&input);
 	input.module = "mail";
 	input.service = notify_service_name;
 	input.username = owner;
 	input.event_parent = notify_event;
-	if (mail_storage_service_lookup_next(notify_service_ctx, &input,
-					     &service_user, &user,
-					     &error) <= 0) {
+	notify_reopening = TRUE;
+	ret = mail_storage_service_lookup_next(notify_service_ctx, &input,
+					       &service_user, &user, &error);
+	notify_reopening = FALSE;
+	if (ret > 0) {
+		notify_remove_gone(user, notify_event, subscription, endpoint,
+				   status, 0);
+		mail_user_deinit(&user);
+		mail_storage_service_user_unref(&service_user);
+	} else {
 		e_error(notify_event, "Subscription %s of %s is gone (HTTP %u) "
 			"but the user cannot be opened: %s", subscription,
-			owner, status, error);
-		return;
+			owner, status, ret == 0 ? "no such user" : error);
 	}
-	notify_remove_gone(user, notify_event, subscription, endpoint, status, 0);
-	mail_user_deinit(&user);
-	mail_storage_service_user_unref(&service_user);
+	if (geteuid() != old_euid) {
+		if (seteuid(0) < 0)
+			i_fatal("seteuid(0) failed: %m");
+		if (old_euid != 0 && seteuid(old_euid) < 0)
+			i_fatal("seteuid(%s) failed: %m", dec2str(old_euid));
+	}
 }
 
 static const char *
@@ -213,7 +230,9 @@ int webpush_notify_user_init(struct mail_user *user,
 			user->_service_user);
 	}
 	array_push_back(&notify_users, &puser);
-	if (set.spool_dir != NULL)
+	/* a user opened only to remove a gone subscription does not take
+	   over the spool */
+	if (set.spool_dir != NULL && !notify_reopening)
 		webpush_sender_resume_spool(notify_sender, set.spool_dir);
 	return 0;
 }
