@@ -25,11 +25,12 @@ import time
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(TOP, "tests", "integration"))
 
-from coitest import Dovecot, message  # noqa: E402
+from coitest import Dovecot, PushReceiver, message  # noqa: E402
 from coitest.dovecot import MAIL_GID, MAIL_UID, free_port  # noqa: E402
 
 DEMO_DIR = os.environ.get("DEMO_DIR", "/tmp/dovecot-coi-demo")
 COI = "/private/vendor/vendor.dovecot/coi/config"
+SUBS = "/private/vendor/vendor.dovecot/webpush/subscriptions"
 
 
 def port(env, default):
@@ -91,13 +92,20 @@ def start():
     if running_pid() or os.path.exists(DEMO_DIR):
         stop()
     vapid_key = os.path.join(DEMO_DIR, "vapid.pem")
+    # a local HTTPS push service (the test receiver) for the WebPush part;
+    # it runs only while this script does
+    rx = PushReceiver().start()
+    push_ca = os.path.join(DEMO_DIR, "push-ca.pem")
     dc = Dovecot(mail_plugins="coi notify push_notification push_coi",
                  imap_plugins="imap_coi", lda_plugins="sieve",
                  directory=DEMO_DIR, imap_port=port("DEMO_IMAP_PORT", 10143),
                  lmtp_port=port("DEMO_LMTP_PORT", 10024), detach=True,
                  users=("alice", "bob"),
                  plugin=dict({"webpush_vapid_key": vapid_key,
-                              "webpush_vapid_subject": "mailto:postmaster@example.com"},
+                              "webpush_vapid_subject": "mailto:postmaster@example.com",
+                              "push_notification_driver": "webpush",
+                              "webpush_ca_file": push_ca,
+                              "webpush_allowed_networks": "127.0.0.1"},
                              **extra_settings()))
     dc.start()
     # the VAPID key (WebPush): read when a user session starts, so it only
@@ -106,6 +114,8 @@ def start():
                     "ec_paramgen_curve:P-256", "-out", vapid_key], check=True)
     os.chown(vapid_key, MAIL_UID, MAIL_GID)
     os.chmod(vapid_key, 0o600)
+    shutil.copy(rx.ca_file, push_ca)
+    os.chmod(push_ca, 0o644)
     print("demo: Dovecot with dovecot-coi runs (pid %d), config %s" % (dc.proc.pid, dc.config_path))
 
     imap = dc.imap("alice")
@@ -118,6 +128,20 @@ def start():
     for k, v in sorted(values.items()):
         print("demo:   %s = %s" % (k, v))
 
+    # WebPush: subscribe a (simulated) phone for chat messages, validate it
+    # with the token of its validation push
+    phone, endpoint = rx.subscriber("alice-phone")
+    sub_id = "alice-phone-demo"
+    res = imap.setmetadata("%s/%s" % (SUBS, sub_id), phone.subscription_json(
+        endpoint, client="demo", device="phone", msgtype="chat"))
+    print("demo: SETMETADATA %s/%s <subscription for %s> -> %s %s" %
+          (SUBS, sub_id, endpoint, res.status, res.text))
+    token = rx.wait_requests("alice-phone", 1)[0].json()["validation"]
+    print("demo: the push service got the validation push (decrypted): "
+          '{"validation": "%s"}' % token)
+    res = imap.setmetadata("%s/%s/validate" % (SUBS, sub_id), token)
+    print("demo: SETMETADATA %s/%s/validate <token> -> %s %s" % (SUBS, sub_id, res.status, res.text))
+
     _, chat = message(subject="Hi from a chat app", chat=True,
                       msgid="<chat$group.DemoGroup1234.abc@example.org>",
                       body="This is a COI chat message.")
@@ -128,7 +152,13 @@ def start():
 
     print("demo: where the messages landed (alice's mailboxes):")
     show_mailboxes(imap)
+    push = rx.wait_requests("alice-phone", 2)[1]
+    print("demo: the push service got the push for the chat message "
+          "(VAPID %s, decrypted payload):" % ("verified" if push.vapid_error is None
+                                               else "NOT verified: " + push.vapid_error))
+    print("    " + push.payload.decode())
     imap.logout()
+    rx.stop()
 
     print("""
 Connect an IMAP client (no TLS, loopback only):

@@ -2,6 +2,7 @@
 starts, files the chat message into COI/Chats and the plain mail into INBOX,
 answers WebPush METADATA with its VAPID key, and stops again."""
 
+import json
 import os
 import shutil
 import subprocess
@@ -46,6 +47,13 @@ class Demo(unittest.TestCase):
         chats = out.index("COI/Chats    1 message(s)")
         self.assertIn("<chat$group.DemoGroup1234.abc@example.org>", out[chats:].splitlines()[1])
         self.assertIn("INBOX        1 message(s)", out)
+        # WebPush end to end: subscribed, validated with the token of the
+        # validation push, and the chat message pushed (decrypted payload)
+        self.assertRegex(out, r"SETMETADATA \S+/alice-phone-demo/validate <token> -> OK")
+        pushed = out.index("the push service got the push for the chat message (VAPID verified")
+        payload = json.loads(out[pushed:].splitlines()[1])
+        self.assertEqual(payload["folder"], "COI/Chats")
+        self.assertEqual(payload["group-id"], "DemoGroup1234")
         self.assertNotIn("the Dovecot log has errors", out)
         self.assertIn("running", self.demo("status").stdout)
         self.assertEqual(self.demo("stop").returncode, 0)
