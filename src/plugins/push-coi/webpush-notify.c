@@ -285,11 +285,14 @@ void webpush_notify_user_deinit(struct push_coi_user *puser)
 	}
 }
 
-static void
+/* Returns 0 when the push was handed to the sender, -1 when it could not
+   be sent at all (logged). */
+static int
 webpush_notify_send(struct mail_user *user, const char *id,
 		    const struct webpush_subscription *sub,
 		    const char *payload, const char *small_payload,
-		    const char *const *headers)
+		    const char *const *headers,
+		    webpush_push_callback_t *callback, void *context)
 {
 	struct push_coi_user *puser = PUSH_COI_USER_CONTEXT(user);
 	struct webpush_endpoint *ep;
@@ -299,12 +302,12 @@ webpush_notify_send(struct mail_user *user, const char *id,
 
 	if (puser == NULL || notify_sender == NULL ||
 	    !push_coi_user_webpush_ready(puser))
-		return;
+		return -1;
 	if (webpush_endpoint_parse(sub->endpoint, puser->endpoint_set,
 				   pool_datastack_create(), &ep, &error) < 0) {
 		e_warning(puser->event, "Subscription %s: endpoint refused: %s",
 			  id, error);
-		return;
+		return -1;
 	}
 	body = t_buffer_create(WEBPUSH_ECE_MAX_BODY_SIZE);
 	if (webpush_ece_encrypt(sub->p256dh, sizeof(sub->p256dh),
@@ -312,7 +315,7 @@ webpush_notify_send(struct mail_user *user, const char *id,
 				payload, strlen(payload), body, &error) < 0) {
 		e_error(puser->event, "Subscription %s: encrypting the push "
 			"failed: %s", id, error);
-		return;
+		return -1;
 	}
 	if (small_payload != NULL) {
 		small_body = t_buffer_create(WEBPUSH_ECE_MAX_BODY_SIZE);
@@ -337,7 +340,8 @@ webpush_notify_send(struct mail_user *user, const char *id,
 	push.spool_dir = puser->spool_dir;
 	e_debug(puser->event, "Sending a push to subscription %s (%s)",
 		id, ep->origin);
-	webpush_sender_send(notify_sender, &push, NULL, NULL);
+	webpush_sender_send(notify_sender, &push, callback, context);
+	return 0;
 }
 
 void webpush_notify_validation(struct mail_user *user, const char *id,
@@ -354,7 +358,8 @@ void webpush_notify_validation(struct mail_user *user, const char *id,
 	i_assert(obj != NULL);
 	payload = json_dumps(obj, JSON_COMPACT);
 	i_assert(payload != NULL);
-	webpush_notify_send(user, id, sub, payload, NULL, headers);
+	(void)webpush_notify_send(user, id, sub, payload, NULL, headers,
+				  NULL, NULL);
 	free(payload);
 	json_decref(obj);
 }
@@ -363,7 +368,18 @@ void webpush_notify_message(struct mail_user *user, const char *id,
 			    const struct webpush_subscription *sub,
 			    const char *payload, const char *small_payload)
 {
-	webpush_notify_send(user, id, sub, payload, small_payload, NULL);
+	(void)webpush_notify_send(user, id, sub, payload, small_payload, NULL,
+				  NULL, NULL);
+}
+
+int webpush_notify_message_outcome(struct mail_user *user, const char *id,
+				   const struct webpush_subscription *sub,
+				   const char *payload,
+				   webpush_push_callback_t *callback,
+				   void *context)
+{
+	return webpush_notify_send(user, id, sub, payload, NULL, NULL,
+				   callback, context);
 }
 
 void webpush_notify_deinit(void)

@@ -8,6 +8,8 @@
    here waits for the push service. When a push service answers 404 or 410
    the subscription is removed from the user's storage (WP-19). */
 
+#include "webpush-sender.h"
+
 struct mail_user;
 struct push_coi_user;
 struct webpush_subscription;
@@ -38,6 +40,17 @@ void webpush_notify_validation(struct mail_user *user, const char *id,
 void webpush_notify_message(struct mail_user *user, const char *id,
 			    const struct webpush_subscription *sub,
 			    const char *payload, const char *small_payload);
+
+/* Sends payload to subscription id as webpush_notify_message() does and
+   calls callback with the push's outcome (for doveadm webpush test).
+   Returns -1 when the push could not be started (WebPush not ready for
+   the user, endpoint refused, encryption failed: logged); callback is then
+   never called. */
+int webpush_notify_message_outcome(struct mail_user *user, const char *id,
+				   const struct webpush_subscription *sub,
+				   const char *payload,
+				   webpush_push_callback_t *callback,
+				   void *context);
 
 /* The process ends: waits a bounded time for the pushes in flight
    (webpush_sender_global_deinit()) and frees the sender's state. */
