@@ -11,7 +11,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 import test_webpush_metadata as wpm
-from coitest import DovecotTestCase, flow_records
+import test_webpush_push as wpp
+from coitest import Answer, DovecotTestCase, flow_records
 from coitest.dovecot import MAIL_UID, MAIL_GID
 from coitest.webpush import TokenTestCase, sub_entry
 
@@ -189,3 +190,69 @@ class InvalidPushSettings(DovecotTestCase):
         self.assertEqual(res.returncode, 75)
         self.assertIn("webpush list for user alice: the WebPush settings are invalid",
                       res.stderr)
+
+
+class WebpushTest(wpp.PushCase):
+    """doveadm webpush test <id>: a push through the same sender as every
+    other push, to the real HTTPS receiver; the push service's answer is
+    printed."""
+
+    def run_test(self, user, name, *opts):
+        res = self.dc.doveadm(*opts, "-f", "flow", "webpush", "test", "-u", user,
+                              name + "-subscription", check=False)
+        recs = flow_records(res.stdout)
+        return res, (recs[0] if recs else None)
+
+    def test_delivered(self):
+        c = self.imap("t1")
+        self.subscribe(c, "t1", "t1-phone")
+        res, rec = self.run_test("t1", "t1-phone")
+        self.assertEqual(res.returncode, 0, res.stderr)
+        self.assertEqual((rec["id"], rec["result"], rec["status"], rec["attempts"]),
+                         ("t1-phone-subscription", "delivered", "201", "1"))
+        # the receiver got it: VAPID-signed, decrypted with the subscription's keys
+        req = self.rx.wait_requests("t1-phone", 2)[-1]
+        self.assertIsNone(req.vapid_error)
+        self.assertIsNone(req.decrypt_error)
+        payload = req.json()
+        self.assertEqual(payload["test"], "doveadm webpush test")
+        self.assertRegex(payload["date"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+
+    def test_rejected_answer_is_printed(self):
+        c = self.imap("t2")
+        self.subscribe(c, "t2", "t2-phone")
+        self.rx.answer("t2-phone", Answer(403, body=b"bad VAPID claim"))
+        res, rec = self.run_test("t2", "t2-phone")
+        self.assertEqual(res.returncode, 65, res.stderr)
+        self.assertEqual((rec["result"], rec["status"]), ("rejected", "403"))
+        self.assertIn("HTTP 403: bad VAPID claim", res.stdout)
+
+    def test_gone_removes_the_subscription(self):
+        c = self.imap("t3")
+        self.subscribe(c, "t3", "t3-phone")
+        self.rx.answer("t3-phone", 410)
+        res, rec = self.run_test("t3", "t3-phone")
+        self.assertEqual(res.returncode, 68, res.stderr)
+        self.assertEqual((rec["result"], rec["status"]), ("gone", "410"))
+        self.assertIsNone(c.getmeta(wpp.sub_entry("t3-phone")))
+        self.assertEqual(self.subscriptions(c), {})
+
+    def test_transient_answer_without_retry(self):
+        c = self.imap("t4")
+        self.subscribe(c, "t4", "t4-phone")
+        self.rx.answer("t4-phone", 503)
+        res, rec = self.run_test("t4", "t4-phone", "-o", "plugin/webpush_max_retry_time=0")
+        self.assertEqual(res.returncode, 75, res.stderr)
+        self.assertEqual((rec["result"], rec["status"], rec["attempts"]),
+                         ("expired", "503", "1"))
+        # the subscription stays
+        self.assertIsNotNone(c.getmeta(wpp.sub_entry("t4-phone")))
+
+    def test_unknown_id_and_usage(self):
+        res, rec = self.run_test("t5", "t5-none")
+        self.assertEqual(res.returncode, 68)
+        self.assertIn("User t5 has no subscription t5-none-subscription", res.stderr)
+        res = self.dc.doveadm("webpush", "test", "-u", "t5", check=False)
+        self.assertEqual(res.returncode, 64)
+        self.assertIn("Missing the subscription ID", res.stderr)
+        self.assertIn("doveadm webpush test [-u <user>|-A]", res.stderr)

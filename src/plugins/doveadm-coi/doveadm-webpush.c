@@ -12,13 +12,17 @@
 #include "time-util.h"
 #include "module-dir.h"
 #include "mail-storage.h"
+#include "mail-storage-service.h"
 #include "doveadm.h"
 #include "doveadm-print.h"
 #include "doveadm-coi-args.h"
 #include "push-coi-plugin.h"
 #include "webpush-endpoint.h"
+#include "webpush-notify.h"
 #include "webpush-storage.h"
 #include "webpush-vapid.h"
+
+#include <jansson.h>
 
 #include <stdio.h>
 
@@ -29,12 +33,19 @@ void doveadm_push_coi_plugin_deinit(void);
 
 #define CMD_WEBPUSH_VAPID_GENERATE "webpush vapid generate"
 #define CMD_WEBPUSH_REMOVE "webpush remove"
+#define CMD_WEBPUSH_TEST "webpush test"
 #define DOVEADM_WEBPUSH_ID_PARAM "id"
 
 struct webpush_id_cmd_context {
 	struct doveadm_mail_cmd_context ctx;
 	/* the subscription ID, lower case */
 	const char *id;
+
+	/* webpush test: the outcome of the test push */
+	bool test_done;
+	enum webpush_push_result test_result;
+	unsigned int test_status, test_attempts;
+	const char *test_error;
 };
 
 static struct push_coi_user *
@@ -227,6 +238,143 @@ cmd_webpush_remove_run(struct doveadm_mail_cmd_context *_ctx,
 	return ret;
 }
 
+static const char *
+doveadm_webpush_result_name(enum webpush_push_result result)
+{
+	switch (result) {
+	case WEBPUSH_PUSH_DELIVERED:
+		return "delivered";
+	case WEBPUSH_PUSH_GONE:
+		return "gone";
+	case WEBPUSH_PUSH_REJECTED:
+		return "rejected";
+	case WEBPUSH_PUSH_EXPIRED:
+		return "expired";
+	case WEBPUSH_PUSH_SPOOLED:
+		return "spooled";
+	case WEBPUSH_PUSH_DROPPED:
+		return "dropped";
+	}
+	i_unreached();
+}
+
+static void
+cmd_webpush_test_outcome(const struct webpush_push_outcome *outcome,
+			 void *context)
+{
+	struct webpush_id_cmd_context *ctx = context;
+
+	ctx->test_done = TRUE;
+	ctx->test_result = outcome->result;
+	ctx->test_status = outcome->status;
+	ctx->test_attempts = outcome->attempts;
+	ctx->test_error = p_strdup(ctx->ctx.pool, outcome->error);
+	io_loop_stop(current_ioloop);
+}
+
+/* The test push's payload: marked as a test, with the time it was sent
+   (RFC 3339), so that a client can tell it from a new-message push. */
+static const char *doveadm_webpush_test_payload(void)
+{
+	const char *payload;
+	json_t *obj;
+	char *text;
+
+	obj = json_pack("{s:s, s:s}", "test", "doveadm webpush test",
+			"date", t_strfgmtime("%Y-%m-%dT%H:%M:%SZ", ioloop_time));
+	i_assert(obj != NULL);
+	text = json_dumps(obj, JSON_COMPACT);
+	i_assert(text != NULL);
+	payload = t_strdup(text);
+	free(text);
+	json_decref(obj);
+	return payload;
+}
+
+static int
+cmd_webpush_test_run(struct doveadm_mail_cmd_context *_ctx,
+		     struct mail_user *user)
+{
+	struct webpush_id_cmd_context *ctx =
+		container_of(_ctx, struct webpush_id_cmd_context, ctx);
+	struct push_coi_user *puser = doveadm_webpush_user(_ctx, user);
+	struct webpush_stored_subscription sub;
+	struct mailbox *box;
+	int ret;
+
+	if (puser == NULL)
+		return -1;
+	box = webpush_storage_inbox_alloc(user);
+	ret = doveadm_webpush_get(ctx, user, puser, box, &sub);
+	mailbox_free(&box);
+	if (ret <= 0)
+		return -1;
+
+	ctx->test_done = FALSE;
+	if (webpush_notify_message_outcome(user, ctx->id, &sub.sub,
+					   doveadm_webpush_test_payload(),
+					   cmd_webpush_test_outcome,
+					   ctx) < 0) {
+		i_error("Cannot send a push to subscription %s of user %s "
+			"(WebPush not configured for the user, or the "
+			"endpoint is refused: see the log)", ctx->id,
+			user->username);
+		doveadm_mail_failed_error(_ctx, MAIL_ERROR_NOTPOSSIBLE);
+		return -1;
+	}
+	/* the push runs on the ioloop; retries too (webpush_max_retry_time) */
+	while (!ctx->test_done) {
+		io_loop_run(current_ioloop);
+		/* io_loop_run() deactivates the user's context: put it back */
+		mail_storage_service_io_activate_user(_ctx->cur_service_user);
+	}
+
+	doveadm_print(ctx->id);
+	doveadm_print(doveadm_webpush_result_name(ctx->test_result));
+	doveadm_print(ctx->test_status == 0 ? "-" :
+		      dec2str(ctx->test_status));
+	doveadm_print(dec2str(ctx->test_attempts));
+	doveadm_print(ctx->test_error == NULL ? "" : ctx->test_error);
+	switch (ctx->test_result) {
+	case WEBPUSH_PUSH_DELIVERED:
+		return 0;
+	case WEBPUSH_PUSH_GONE:
+		doveadm_mail_failed_error(_ctx, MAIL_ERROR_NOTFOUND);
+		break;
+	case WEBPUSH_PUSH_REJECTED:
+		doveadm_mail_failed_error(_ctx, MAIL_ERROR_NOTPOSSIBLE);
+		break;
+	default:
+		doveadm_mail_failed_error(_ctx, MAIL_ERROR_TEMP);
+		break;
+	}
+	return -1;
+}
+
+static void
+cmd_webpush_test_init(struct doveadm_mail_cmd_context *ctx,
+		      const char *const args[])
+{
+	cmd_webpush_id_init(ctx, args);
+	doveadm_print_header_simple("id");
+	doveadm_print_header_simple("result");
+	doveadm_print_header_simple("status");
+	doveadm_print_header_simple("attempts");
+	doveadm_print_header("answer", "answer",
+			     DOVEADM_PRINT_HEADER_FLAG_EXPAND);
+}
+
+static struct doveadm_mail_cmd_context *cmd_webpush_test_alloc(void)
+{
+	struct webpush_id_cmd_context *ctx;
+
+	ctx = doveadm_mail_cmd_alloc(struct webpush_id_cmd_context);
+	ctx->ctx.v.init = cmd_webpush_test_init;
+	ctx->ctx.v.run = cmd_webpush_test_run;
+	doveadm_print_init(DOVEADM_PRINT_TYPE_TABLE);
+	return &ctx->ctx;
+}
+
 static struct doveadm_mail_cmd_context *cmd_webpush_remove_alloc(void)
 {
 	struct webpush_id_cmd_context *ctx;
@@ -272,6 +420,16 @@ DOVEADM_CMD_PARAMS_END
 		.name = CMD_WEBPUSH_REMOVE,
 		.usage = DOVEADM_CMD_MAIL_USAGE_PREFIX "<id>",
 		.mail_cmd = cmd_webpush_remove_alloc,
+DOVEADM_CMD_PARAMS_START
+DOVEADM_CMD_MAIL_COMMON
+DOVEADM_CMD_PARAM('\0', DOVEADM_WEBPUSH_ID_PARAM, CMD_PARAM_ARRAY,
+		  CMD_PARAM_FLAG_POSITIONAL)
+DOVEADM_CMD_PARAMS_END
+	},
+	{
+		.name = CMD_WEBPUSH_TEST,
+		.usage = DOVEADM_CMD_MAIL_USAGE_PREFIX "<id>",
+		.mail_cmd = cmd_webpush_test_alloc,
 DOVEADM_CMD_PARAMS_START
 DOVEADM_CMD_MAIL_COMMON
 DOVEADM_CMD_PARAM('\0', DOVEADM_WEBPUSH_ID_PARAM, CMD_PARAM_ARRAY,
