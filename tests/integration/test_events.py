@@ -8,6 +8,7 @@ import shutil
 import test_filing as filing
 import test_webpush_http
 import test_webpush_metadata as wpm
+import test_webpush_push as wpp
 from coitest import message
 from coitest.dovecot import MAIL_UID, MAIL_GID
 from coitest.webpush import TokenTestCase, sub_entry
@@ -207,3 +208,46 @@ class SubscriptionEvents(TokenTestCase):
         self.assertEqual(self.dc.wait_stats(
             "webpush_subscription_removed_unsubscribed", 2)["count"], 2)
         self.assertFalse([k for k in self.dc.stats_dump() if "secret" in k[0]])
+
+
+PUSH_METRICS = """
+metric webpush_sent {
+  filter = event=webpush_sent
+  fields = status_code retries
+  group_by = endpoint_origin
+}
+metric webpush_failed {
+  filter = event=webpush_failed
+  fields = status_code
+  group_by = result
+}
+"""
+
+
+class PushStats(wpp.PushCase):
+    """webpush_sent and webpush_failed of real pushes for delivered mail,
+    counted by the test Dovecot's stats."""
+
+    @classmethod
+    def extra_args(cls):
+        return {"extra_conf": PUSH_METRICS}
+
+    def test_sent_and_failed_counted(self):
+        c = self.imap("ps1")
+        self.subscribe(c, "ps1", "ps1-phone")
+        self.subscribe(c, "ps1", "ps1-refused")
+        self.rx.answer("ps1-refused", 403)
+        self.dc.expect_log(r"Error: push-coi: push ps1(@example.com)?/ps1-refused-subscription: "
+                           r"The push service rejected the push: HTTP 403")
+        self.dc.stats_dump(reset=True)
+        self.assertEqual(self.dc.lmtp_deliver("ps1", message(subject="counted")[1])[0], 250)
+        self.wait_payloads("ps1-phone", 1)
+        self.rx.wait_requests("ps1-refused", 2)
+        sent = self.dc.wait_stats("webpush_sent", 1, field="status_code")
+        self.assertEqual((sent["count"], sent["sum"]), (1, 201))
+        self.assertEqual(self.dc.wait_stats("webpush_sent", 1, field="retries")["sum"], 0)
+        by_origin = self.dc.wait_stats("webpush_sent_" + self.rx.origin(), 1)
+        self.assertEqual(by_origin["count"], 1)
+        failed = self.dc.wait_stats("webpush_failed_rejected", 1, field="status_code")
+        self.assertEqual((failed["count"], failed["sum"]), (1, 403))
+        self.assertEqual(self.dc.stats_dump()[("webpush_failed", "duration")]["count"], 1)
