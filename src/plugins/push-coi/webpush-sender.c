@@ -257,8 +257,7 @@ unsigned int webpush_retry_delay_msecs(const struct webpush_sender_settings *set
 
 /* --- pushes ----------------------------------------------------------- */
 
-static const char *
-webpush_sender_result_name(enum webpush_push_result result)
+const char *webpush_push_result_to_str(enum webpush_push_result result)
 {
 	switch (result) {
 	case WEBPUSH_PUSH_DELIVERED:
@@ -310,7 +309,7 @@ webpush_sender_finish(struct webpush_sender_push *push,
 	outcome.error = error;
 
 	e = event_create_passthrough(push->event)->
-		add_str("result", webpush_sender_result_name(result))->
+		add_str("result", webpush_push_result_to_str(result))->
 		add_int("status_code", push->last_status)->
 		add_int("retries", push->entry.attempts > 0 ?
 			push->entry.attempts - 1 : 0)->
@@ -320,7 +319,7 @@ webpush_sender_finish(struct webpush_sender_push *push,
 	else if (result != WEBPUSH_PUSH_SPOOLED)
 		e->set_name(WEBPUSH_EVENT_FAILED);
 	e_debug(e->event(), "Finished: %s after %u attempt(s)",
-		webpush_sender_result_name(result), push->entry.attempts);
+		webpush_push_result_to_str(result), push->entry.attempts);
 	if (push->callback != NULL)
 		push->callback(&outcome, push->context);
 	webpush_sender_push_free(push);

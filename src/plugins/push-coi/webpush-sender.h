@@ -132,6 +132,9 @@ struct webpush_push_outcome {
 	const char *error;
 };
 
+/* "delivered", "gone", "rejected", "expired", "spooled" or "dropped". */
+const char *webpush_push_result_to_str(enum webpush_push_result result);
+
 /* Called once per push with its outcome. */
 typedef void webpush_push_callback_t(const struct webpush_push_outcome *outcome,
 				     void *context);
