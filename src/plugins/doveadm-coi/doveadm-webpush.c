@@ -238,26 +238,6 @@ cmd_webpush_remove_run(struct doveadm_mail_cmd_context *_ctx,
 	return ret;
 }
 
-static const char *
-doveadm_webpush_result_name(enum webpush_push_result result)
-{
-	switch (result) {
-	case WEBPUSH_PUSH_DELIVERED:
-		return "delivered";
-	case WEBPUSH_PUSH_GONE:
-		return "gone";
-	case WEBPUSH_PUSH_REJECTED:
-		return "rejected";
-	case WEBPUSH_PUSH_EXPIRED:
-		return "expired";
-	case WEBPUSH_PUSH_SPOOLED:
-		return "spooled";
-	case WEBPUSH_PUSH_DROPPED:
-		return "dropped";
-	}
-	i_unreached();
-}
-
 static void
 cmd_webpush_test_outcome(const struct webpush_push_outcome *outcome,
 			 void *context)
@@ -330,7 +310,7 @@ cmd_webpush_test_run(struct doveadm_mail_cmd_context *_ctx,
 	}
 
 	doveadm_print(ctx->id);
-	doveadm_print(doveadm_webpush_result_name(ctx->test_result));
+	doveadm_print(webpush_push_result_to_str(ctx->test_result));
 	doveadm_print(ctx->test_status == 0 ? "-" :
 		      dec2str(ctx->test_status));
 	doveadm_print(dec2str(ctx->test_attempts));
