@@ -237,6 +237,9 @@ class PushStats(wpp.PushCase):
         self.subscribe(c, "ps1", "ps1-phone")
         self.subscribe(c, "ps1", "ps1-refused")
         self.rx.answer("ps1-refused", 403)
+        # the two validation pushes are counted once imap has their
+        # answers: wait for them, so that the reset below drops both
+        self.dc.wait_stats("webpush_sent", 2)
         self.dc.expect_log(r"Error: push-coi: push ps1(@example.com)?/ps1-refused-subscription: "
                            r"The push service rejected the push: HTTP 403")
         self.dc.stats_dump(reset=True)
