@@ -786,14 +786,10 @@ class PerUserRootHostile(HostileBase):
             self.assertUnchanged()
             self.assertIn(mutf7(value + "/Contacts"), self.c.list_mailboxes())
 
-    @unittest.expectedFailure
     def test_root_too_long_for_the_storage(self):
-        # Known bug (reported to the lead): a root of 250 octets passes the
-        # value check (at most 255), but Maildir cannot hold
-        # "<root>/Contacts": the answer is NO [SERVERBUG] Failed to create
-        # the COI folders and an Error line in the log, where a plain
-        # CREATE of the same name gets NO and no Error.
-        self.dc.expect_log(r"Error: coi: Failed to create mailbox x{250}/")
+        # A root of 250 octets passes the value check (at most 255), but
+        # Maildir cannot hold "<root>/Contacts" (one directory name over
+        # 255 octets): refused as an invalid value, no Error in the log.
         res = setmetadata_raw(self.c, quote(ROOT), lit("x" * 250))
         self.assertUnchanged()
         self.assertNo(res, '[CANNOT] invalid value for %s: "' % ROOT)

@@ -203,28 +203,58 @@ coi_attr_set_message_filter(struct mailbox_transaction_context *t,
 	return 0;
 }
 
+/* Returns TRUE when the storage can hold the mailbox: a valid name to
+   create, and no component of its path longer than the file system
+   allows (a name the verification accepts can still be too long for
+   Maildir's one-directory-per-mailbox layout). */
+static bool coi_attr_folder_name_valid(struct mailbox *box, const char **error_r)
+{
+	const char *path, *p, *slash;
+	size_t len;
+
+	if (mailbox_verify_create_name(box) < 0) {
+		*error_r = mailbox_get_last_error(box, NULL);
+		return FALSE;
+	}
+	if (mailbox_get_path_to(box, MAILBOX_LIST_PATH_TYPE_MAILBOX,
+				&path) <= 0)
+		return TRUE;
+	for (p = path;; p = slash + 1) {
+		slash = strchr(p, '/');
+		len = slash == NULL ? strlen(p) : (size_t)(slash - p);
+		if (len > NAME_MAX) {
+			*error_r = t_strdup_printf(
+				"%s is too long for the mail storage",
+				mailbox_get_vname(box));
+			return FALSE;
+		}
+		if (slash == NULL)
+			return TRUE;
+	}
+}
+
 static bool
 coi_attr_mailbox_root_valid(struct mail_user *user, const char *root,
 			    const char **error_r)
 {
+	static const char *const children[] = { "Chats", "Contacts" };
 	struct mail_namespace *inbox_ns =
 		mail_namespace_find_inbox(user->namespaces);
 	struct mailbox *box;
-	const char *chats;
-	bool valid;
+	bool valid = TRUE;
 
 	if (inbox_ns == NULL ||
 	    mail_namespace_find(user->namespaces, root) != inbox_ns) {
 		*error_r = "not in the INBOX namespace";
 		return FALSE;
 	}
-	chats = t_strdup_printf("%s%cChats", root,
-				mail_namespace_get_sep(inbox_ns));
-	box = mailbox_alloc(inbox_ns->list, chats, 0);
-	valid = mailbox_verify_create_name(box) == 0;
-	if (!valid)
-		*error_r = mailbox_get_last_error(box, NULL);
-	mailbox_free(&box);
+	for (unsigned int i = 0; valid && i < N_ELEMENTS(children); i++) {
+		box = mailbox_alloc(inbox_ns->list, t_strdup_printf("%s%c%s",
+				root, mail_namespace_get_sep(inbox_ns),
+				children[i]), 0);
+		valid = coi_attr_folder_name_valid(box, error_r);
+		mailbox_free(&box);
+	}
 	return valid;
 }
 

@@ -1,0 +1,161 @@
+#!/usr/bin/python3
+"""Push benchmarks, each against a baseline measured in the same run:
+
+P2 push fan-out: deliveries per second with 3 validated subscriptions per
+   user (pushes to the local HTTPS receiver) divided by the same without
+   subscriptions. Target >= 0.90. The receiver neither verifies nor
+   decrypts here (a remote push service costs this machine nothing); how
+   long after the last delivery the last push arrived is printed too.
+P3 isolation: p99 LMTP delivery latency when every subscription's endpoint
+   accepts the connection and never answers, divided by no subscriptions.
+   Target <= 1.2.
+P5 connection reuse: TLS handshakes seen by the receiver for 1000 pushes to
+   one push service from one delivering process. Target <= 10.
+Memory: peak RSS of an LMTP process after 10,000 deliveries with pushes,
+   against one after 100."""
+
+import statistics
+import sys
+import time
+
+from common import alternate, lmtp_latencies, machine, message, report
+from pushbench import Answer, PushSetup
+
+import smtplib
+
+ROUNDS = 5
+PER_ROUND = 150
+
+
+def msgs(n, tag):
+    return [message(subject="%s %d" % (tag, i), chat=(i % 2 == 0))[1].encode() for i in range(n)]
+
+
+def deliver_all(ps, user, messages):
+    with smtplib.LMTP("127.0.0.1", ps.dc.lmtp_port, timeout=120) as lmtp:
+        lmtp.ehlo("bench")
+        for m in messages:
+            lmtp.sendmail("sender@example.org", [user + "@example.com"], m)
+
+
+def p2(ps):
+    counter = [0]
+    lag = []
+
+    def round_(subs):
+        counter[0] += 1
+        user = "p2u%d" % counter[0]
+        names = ["p2-%d-%d" % (counter[0], k) for k in range(subs)]
+        ps.subscribe(user, names)
+        messages = msgs(PER_ROUND, "p2")
+        start = time.perf_counter()
+        deliver_all(ps, user, messages)
+        delivered = time.perf_counter()
+        for n in names:
+            ps.rx.wait_requests(n, PER_ROUND + 1, timeout=300)
+        if names:
+            lag.append(time.perf_counter() - delivered)
+        return PER_ROUND / (delivered - start)
+
+    round_(0)
+    round_(3)
+    b, c = alternate(ROUNDS, lambda: round_(0), lambda: round_(3))
+    report("P2 push fan-out (deliveries/s, 3 subscriptions vs none)", "msg/s", b, c, target=0.90)
+    print("P2: the last push of a round arrived %.2f s (median) after its last delivery" %
+          statistics.median(lag), flush=True)
+
+
+def p3(ps):
+    counter = [0]
+
+    def round_(subs):
+        counter[0] += 1
+        user = "p3u%d" % counter[0]
+        names = ["p3-%d-%d" % (counter[0], k) for k in range(subs)]
+        ps.subscribe(user, names)
+        for n in names:
+            ps.rx.answer(n, *[Answer(hang=True)] * (PER_ROUND + 5))
+        lat = lmtp_latencies(ps.dc, msgs(PER_ROUND, "p3"), user)
+        return statistics.quantiles(lat, n=100)[98]
+
+    round_(0)
+    b, c = alternate(ROUNDS, lambda: round_(0), lambda: round_(3))
+    report("P3 isolation (p99 LMTP latency in ms, 3 never-answering endpoints vs none)",
+           "ms", b, c, target=1.2, higher_is_better=False)
+
+
+def p5(ps):
+    ps.subscribe("p5u", ["p5-one"])
+    before = ps.rx.handshakes
+    n = 1000
+    deliver_all(ps, "p5u", msgs(n, "p5"))
+    start = time.perf_counter()
+    ps.rx.wait_requests("p5-one", n + 1, timeout=600)
+    hs = ps.rx.handshakes - before
+    print("P5: %d pushes arrived %.1f s after the deliveries ended" % (n, time.perf_counter() - start))
+    print("P5 connection reuse: %d pushes from one LMTP session, %d TLS handshakes seen by the "
+          "receiver  target <= 10: %s" % (n, hs, "met" if hs <= 10 else "NOT met"))
+
+
+def lmtp_rss(ps, user, n):
+    """Peak RSS (VmHWM, kB) of the LMTP process that delivered n messages
+    over one connection, read before the connection closes."""
+    import glob
+    lmtp = smtplib.LMTP("127.0.0.1", ps.dc.lmtp_port, timeout=600)
+    lmtp.ehlo("bench")
+    for m in msgs(n, "mem"):
+        lmtp.sendmail("sender@example.org", [user + "@example.com"], m)
+    peak = 0
+    for status in glob.glob("/proc/[0-9]*/status"):
+        try:
+            with open(status) as f:
+                text = f.read()
+        except OSError:
+            continue
+        if "\nName:\tlmtp\n" not in "\n" + text:
+            continue
+        for line in text.splitlines():
+            if line.startswith("VmHWM:"):
+                peak = max(peak, int(line.split()[1]))
+    lmtp.quit()
+    return peak
+
+
+def memory():
+    ps = PushSetup(settings={"lmtp_client_workarounds": ""})
+    try:
+        ps.subscribe("m100", ["mem-100"])
+        ps.subscribe("m10k", ["mem-10k"])
+        small = lmtp_rss(ps, "m100", 100)
+    finally:
+        ps.close()
+    ps = PushSetup()
+    try:
+        ps.subscribe("m10k", ["mem-10k"])
+        big = lmtp_rss(ps, "m10k", 10000)
+    finally:
+        ps.close()
+    print("Memory: peak RSS of the LMTP process after 100 deliveries with pushes %d kB, after "
+          "10,000 %d kB (ratio %.2f)" % (small, big, big / small if small else 0))
+
+
+def main():
+    print("P2/P3/P5/memory on " + machine(), flush=True)
+    only = [a for a in sys.argv[1:] if a in ("p2", "p3", "p5")] or ["p2", "p3", "p5"]
+    # A fresh Dovecot and receiver for each: never-answering endpoints of
+    # P3 keep their retries going in the LMTP process that made them.
+    for name, fn in (("p2", p2), ("p3", p3), ("p5", p5)):
+        if name not in only:
+            continue
+        ps = PushSetup()
+        try:
+            fn(ps)
+        finally:
+            ps.close()
+    if "--memory" in sys.argv or "--all" in sys.argv:
+        memory()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
