@@ -794,18 +794,30 @@ class PerUserRootHostile(HostileBase):
         self.assertUnchanged()
         self.assertNo(res, '[CANNOT] invalid value for %s: "' % ROOT)
 
-    @unittest.expectedFailure
     def test_root_and_enabled_in_one_command(self):
-        # Known bug (reported to the lead): when one SETMETADATA sets
-        # mailbox-root together with enabled or message-filter, the folders
-        # are made under the old root, as the new root is not committed yet
-        # when enabled is handled; COI ends enabled without <root>/Chats
-        # (CS-10, CS-16).
-        c = self.imap(self.fresh_user("rootuser"))
-        c.ok("SETMETADATA", '""', "(%s %s %s yes)" % (quote(ROOT), quote("Other"),
-                                                     quote(ENABLED)))
-        self.assertEqual(c.getmeta(ROOT), "Other")
-        self.assertIn("Other/Chats", c.list_mailboxes())
+        # One SETMETADATA sets mailbox-root together with enabled (either
+        # order) or message-filter: the folders are made under the new
+        # root, which is not committed yet when the other entry is
+        # handled (CS-10, CS-16).
+        for n, entries in enumerate((
+                (quote(ROOT), quote("Other"), quote(ENABLED), "yes"),
+                (quote(ENABLED), "yes", quote(ROOT), quote("Other"))), 1):
+            c = self.imap(self.fresh_user("rootuser%d" % n))
+            c.ok("SETMETADATA", '""', "(%s)" % " ".join(entries))
+            self.assertEqual(c.getmeta(ROOT), "Other")
+            self.assertEqual(c.getmeta(ENABLED), "yes")
+            boxes = c.list_mailboxes()
+            self.assertIn("Other/Chats", boxes)
+            self.assertIn("Other/Contacts", boxes)
+            if n == 1:
+                # root first: nothing under the old root; enabled first
+                # made the folders under the old root before the new one
+                # was known, and the root then carries COI to its new place
+                self.assertNotIn("COI/Chats", boxes)
+        c = self.imap(self.fresh_user("rootuser3"))
+        c.ok("SETMETADATA", '""', "(%s %s %s active)" % (quote(ROOT), quote("Third"),
+                                                        quote(FILTER)))
+        self.assertIn("Third/Chats", c.list_mailboxes())
 
 
 class DovecotSetmetadataPanic(HostileBase):

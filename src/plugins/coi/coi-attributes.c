@@ -14,6 +14,21 @@
 #include "coi-folders.h"
 #include "coi-attributes.h"
 
+/* Values set earlier in the same transaction (one SETMETADATA with
+   several entries): the stored values do not show them until the commit,
+   but the folders of "enabled" or "message-filter" belong under a root set
+   in the same command, and a root set after "enabled" must carry the
+   folders along. */
+struct coi_attr_pending {
+	union mailbox_transaction_module_context module_ctx;
+
+	bool enabled_set, message_filter_set, mailbox_root_set;
+	const char *enabled, *message_filter, *mailbox_root;
+};
+
+static MODULE_CONTEXT_DEFINE_INIT(coi_attr_transaction_module,
+				  &mail_storage_module_register);
+
 /* A value of a COI entry, as octets, or NIL. */
 struct coi_attr_value {
 	const unsigned char *data;
@@ -311,6 +326,60 @@ coi_attr_set_mailbox_root(struct mailbox_transaction_context *t,
 	return 0;
 }
 
+static void
+coi_attr_pending_apply(struct mailbox_transaction_context *t,
+		       struct coi_config_stored *stored)
+{
+	struct coi_attr_pending *pending =
+		MODULE_CONTEXT(t, coi_attr_transaction_module);
+
+	if (pending == NULL)
+		return;
+	if (pending->enabled_set) {
+		stored->enabled = pending->enabled;
+		if (pending->enabled == NULL)
+			stored->enabled_removed = TRUE;
+	}
+	if (pending->message_filter_set)
+		stored->message_filter = pending->message_filter;
+	if (pending->mailbox_root_set)
+		stored->mailbox_root = pending->mailbox_root;
+}
+
+static void
+coi_attr_pending_record(struct mailbox_transaction_context *t,
+			enum coi_config_entry entry,
+			const struct coi_attr_value *value)
+{
+	struct coi_attr_pending *pending =
+		MODULE_CONTEXT(t, coi_attr_transaction_module);
+	pool_t pool = t->box->pool;
+	const char *str = value->nil ? NULL :
+		p_strndup(pool, value->data, value->size);
+
+	if (pending == NULL) {
+		/* freed with the mailbox, like the transaction's owner */
+		pending = p_new(pool, struct coi_attr_pending, 1);
+		MODULE_CONTEXT_SET(t, coi_attr_transaction_module, pending);
+	}
+	switch (entry) {
+	case COI_CONFIG_ENTRY_ENABLED:
+		pending->enabled_set = TRUE;
+		pending->enabled = str;
+		break;
+	case COI_CONFIG_ENTRY_MESSAGE_FILTER:
+		pending->message_filter_set = TRUE;
+		pending->message_filter = str;
+		break;
+	case COI_CONFIG_ENTRY_MAILBOX_ROOT:
+		pending->mailbox_root_set = TRUE;
+		pending->mailbox_root = str;
+		break;
+	case COI_CONFIG_ENTRY_UNKNOWN:
+		i_unreached();
+	}
+}
+
 static int
 coi_attr_set(struct mailbox_transaction_context *t, const char *key,
 	     const struct mail_attribute_value *value)
@@ -323,6 +392,7 @@ coi_attr_set(struct mailbox_transaction_context *t, const char *key,
 	struct coi_settings set;
 	struct coi_config_stored stored;
 	const char *error;
+	int ret;
 
 	if (COI_USER_CONTEXT(user) == NULL) {
 		/* coi is not loaded for this user: plain METADATA */
@@ -340,18 +410,25 @@ coi_attr_set(struct mailbox_transaction_context *t, const char *key,
 		return -1;
 	}
 	coi_settings_read(user, &set);
+	coi_attr_pending_apply(t, &stored);
 
 	switch (entry) {
 	case COI_CONFIG_ENTRY_ENABLED:
-		return coi_attr_set_enabled(t, &set, &stored, &val);
-	case COI_CONFIG_ENTRY_MESSAGE_FILTER:
-		return coi_attr_set_message_filter(t, &set, &stored, &val);
-	case COI_CONFIG_ENTRY_MAILBOX_ROOT:
-		return coi_attr_set_mailbox_root(t, &set, &stored, &val);
-	case COI_CONFIG_ENTRY_UNKNOWN:
+		ret = coi_attr_set_enabled(t, &set, &stored, &val);
 		break;
+	case COI_CONFIG_ENTRY_MESSAGE_FILTER:
+		ret = coi_attr_set_message_filter(t, &set, &stored, &val);
+		break;
+	case COI_CONFIG_ENTRY_MAILBOX_ROOT:
+		ret = coi_attr_set_mailbox_root(t, &set, &stored, &val);
+		break;
+	case COI_CONFIG_ENTRY_UNKNOWN:
+	default:
+		i_unreached();
 	}
-	i_unreached();
+	if (ret == 0)
+		coi_attr_pending_record(t, entry, &val);
+	return ret;
 }
 
 static int
