@@ -221,6 +221,10 @@ metric webpush_failed {
   fields = status_code
   group_by = result
 }
+metric webpush_subscription_removed {
+  filter = event=webpush_subscription_removed
+  group_by = reason
+}
 """
 
 
@@ -254,3 +258,20 @@ class PushStats(wpp.PushCase):
         failed = self.dc.wait_stats("webpush_failed_rejected", 1, field="status_code")
         self.assertEqual((failed["count"], failed["sum"]), (1, 403))
         self.assertEqual(self.dc.stats_dump()[("webpush_failed", "duration")]["count"], 1)
+
+    def test_gone_counted(self):
+        """A 404/410 answer (here to doveadm webpush test): the push failed
+        as gone, and the subscription is removed with reason gone."""
+        c = self.imap("ps2")
+        self.subscribe(c, "ps2", "ps2-dead")
+        self.rx.answer("ps2-dead", 410)
+        self.dc.wait_stats("webpush_sent", 1)
+        self.dc.stats_dump(reset=True)
+        res = self.dc.doveadm("webpush", "test", "-u", "ps2", "ps2-dead-subscription",
+                              check=False)
+        self.assertEqual(res.returncode, 68, res.stderr)
+        gone = self.dc.wait_stats("webpush_failed_gone", 1, field="status_code")
+        self.assertEqual((gone["count"], gone["sum"]), (1, 410))
+        self.assertEqual(self.dc.wait_stats("webpush_subscription_removed_gone", 1)["count"], 1)
+        self.assertNotIn(("webpush_sent", "duration"),
+                         {k for k, v in self.dc.stats_dump().items() if v["count"]})
