@@ -135,5 +135,12 @@ class WithoutCoiPlugin(DovecotTestCase):
 
     def test_no_coi_commands(self):
         res = self.dc.doveadm("coi", "status", "-u", "alice", check=False)
-        self.assertNotEqual(res.returncode, 0)
-        self.assertNotIn("enabled", res.stdout)
+        self.assertEqual(res.returncode, 75)
+        self.assertIn("Unknown command 'coi', but plugin coi exists. "
+                      "Try to set mail_plugins=coi", res.stderr)
+        self.assertEqual(res.stdout, "")
+
+    def test_one_off_mail_plugins(self):
+        res = self.dc.doveadm("-o", "mail_plugins=coi", "-f", "flow", "coi", "status",
+                              "-u", "alice")
+        self.assertEqual(flow_records(res.stdout)[0]["enabled"], "no")
