@@ -5,7 +5,7 @@ Dovecot without our plugins. Target >= 0.97."""
 
 import sys
 
-from common import Dovecot, alternate, lmtp_rate, machine, message, report
+from common import Dovecot, alternate, lmtp_rate, machine, message, pin, report
 
 ROUNDS = 7
 PER_ROUND = 200
@@ -22,9 +22,9 @@ def messages():
 def main():
     print("P1 on " + machine())
     # fsync off in both: the disk would hide the plugin's CPU cost.
-    base = Dovecot(mail_plugins="", imap_plugins="", extra_conf="mail_fsync = never\n").start()
-    cand = Dovecot(mail_plugins="coi", imap_plugins="imap_coi",
-                   extra_conf="mail_fsync = never\n").start()
+    base = pin(Dovecot(mail_plugins="", imap_plugins="", extra_conf="mail_fsync = never\n").start())
+    cand = pin(Dovecot(mail_plugins="coi", imap_plugins="imap_coi",
+                       extra_conf="mail_fsync = never\n").start())
     counter = [0]
 
     def fresh_user(dc, coi):

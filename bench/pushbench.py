@@ -5,7 +5,7 @@ import os
 import shutil
 import tempfile
 
-from common import Dovecot
+from common import Dovecot, pin
 
 from coitest.pushreceiver import Answer, PushReceiver  # noqa: F401
 from coitest.webpush import PUSH_PLUGINS, VapidKey, sub_entry, write_vapid_key
@@ -36,14 +36,7 @@ class PushSetup:
         args = dict(PUSH_PLUGINS)
         args["plugin"] = plugin
         args["extra_conf"] = extra_conf
-        self.dc = Dovecot(**args).start()
-        if os.cpu_count() and os.cpu_count() >= 2:
-            # Dovecot (the master and every process it starts from now on)
-            # on CPU 0, this process (the receiver's threads and the LMTP
-            # client) on CPU 1: the receiver's Python does not take CPU
-            # time from the deliveries being measured.
-            os.sched_setaffinity(self.dc.proc.pid, {0})
-            os.sched_setaffinity(0, {1})
+        self.dc = pin(Dovecot(**args).start())
 
     def subscribe(self, user, names):
         """Validated subscriptions of user, one per receiver path name."""
