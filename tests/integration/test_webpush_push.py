@@ -334,3 +334,27 @@ class ChatRequiresCoi(PushCase):
         _, msg = message(subject="chat while enabled", chat=True)
         self.assertEqual(self.dc.lmtp_deliver(user, msg)[0], 250)
         self.assertEqual(self.wait_payloads("cr1-chat", 1)[0]["subject"], "chat while enabled")
+
+
+class ExpiryAtDelivery(PushCase):
+    """WP-10: a delivery discards the subscriptions whose validation window
+    has passed (they also get no push)."""
+
+    @classmethod
+    def extra_settings(cls):
+        return dict(PushCase.extra_settings(), webpush_validation_timeout="1s")
+
+    def test_delivery_discards_expired_subscription(self):
+        user = "ex1"
+        c = self.imap(user)
+        self.subscribe(c, user, "ex1-late", validate=False)
+        attrs = os.path.join(self.dc.home(user), "dovecot-attributes")
+        with open(attrs) as f:
+            self.assertIn("ex1-late-subscription", f.read())
+        time.sleep(2.2)
+        _, msg = message(subject="after the window")
+        self.assertEqual(self.dc.lmtp_deliver(user, msg)[0], 250)
+        with open(attrs) as f:
+            self.assertNotIn("ex1-late-subscription", f.read())
+        self.assertEqual(self.push_count("ex1-late"), 0)
+        self.assertIsNone(c.getmeta(sub_entry("ex1-late")))

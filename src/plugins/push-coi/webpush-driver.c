@@ -22,6 +22,7 @@
 #include "webpush-storage.h"
 #include "webpush-notify.h"
 #include "push-coi-plugin.h"
+#include "push-coi-events.h"
 #include "webpush-driver.h"
 
 #define COI_PLUGIN_NAME "coi"
@@ -116,6 +117,33 @@ static void webpush_driver_read_coi(struct webpush_driver_txn *txn)
 	txn->chats_mailbox = p_strdup(txn->pool, config.chats_mailbox);
 }
 
+/* Deletes the subscriptions whose validation window has passed (WP-10);
+   they get no pushes either way. */
+static void
+webpush_driver_discard_expired(struct webpush_driver_txn *txn,
+			       struct mailbox *box)
+{
+	const struct webpush_stored_subscription *sub;
+	const char *error;
+
+	array_foreach(&txn->subs, sub) {
+		if (!webpush_subscription_is_expired(&sub->sub, ioloop_time,
+				txn->puser->wp_set.validation_timeout_secs))
+			continue;
+		if (webpush_storage_delete(box, sub->id, &error) < 0) {
+			e_error(txn->puser->event, "Discarding subscription %s "
+				"failed: %s", sub->id, error);
+			continue;
+		}
+		e_debug(event_create_passthrough(txn->puser->event)->
+			set_name(WEBPUSH_EVENT_SUBSCRIPTION_REMOVED)->
+			add_str("subscription", sub->id)->
+			add_str("reason", WEBPUSH_REMOVED_EXPIRED)->event(),
+			"Discarding subscription %s: not validated in time",
+			sub->id);
+	}
+}
+
 static int webpush_driver_read_subs(struct webpush_driver_txn *txn)
 {
 	struct mailbox *box;
@@ -129,6 +157,8 @@ static int webpush_driver_read_subs(struct webpush_driver_txn *txn)
 	box = webpush_storage_inbox_alloc(txn->user);
 	ret = webpush_storage_list(box, txn->puser->event, txn->pool,
 				   &txn->subs, &error);
+	if (ret == 0)
+		webpush_driver_discard_expired(txn, box);
 	mailbox_free(&box);
 	if (ret < 0) {
 		e_error(txn->puser->event, "Listing subscriptions failed: %s",
