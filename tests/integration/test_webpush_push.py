@@ -358,3 +358,21 @@ class ExpiryAtDelivery(PushCase):
             self.assertNotIn("ex1-late-subscription", f.read())
         self.assertEqual(self.push_count("ex1-late"), 0)
         self.assertIsNone(c.getmeta(sub_entry("ex1-late")))
+
+
+class ValidationNotRequired(PushCase):
+    """webpush_require_validation = no: subscriptions still waiting for
+    their validation get pushes for new mail too."""
+
+    @classmethod
+    def extra_settings(cls):
+        return dict(PushCase.extra_settings(), webpush_require_validation="no")
+
+    def test_unvalidated_subscription_gets_pushes(self):
+        user = "nv1"
+        c = self.imap(user)
+        self.subscribe(c, user, "nv1-unval", validate=False)
+        _, msg = message(subject="no validation needed")
+        self.assertEqual(self.dc.lmtp_deliver(user, msg)[0], 250)
+        self.assertEqual(self.wait_payloads("nv1-unval", 1)[0]["subject"],
+                         "no validation needed")
