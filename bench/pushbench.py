@@ -8,7 +8,7 @@ import tempfile
 from common import Dovecot, pin
 
 from coitest.pushreceiver import Answer, PushReceiver  # noqa: F401
-from coitest.webpush import PUSH_PLUGINS, VapidKey, sub_entry, write_vapid_key
+from coitest.webpush import PUSH_PLUGINS, push_settings, sub_entry
 
 COI = "/private/vendor/vendor.dovecot/coi/config"
 
@@ -18,20 +18,13 @@ class PushSetup:
         self.keydir = tempfile.mkdtemp(prefix="coibench-webpush-")
         os.chmod(self.keydir, 0o755)
         self.rx = PushReceiver(verify=verify).start()
-        ca = os.path.join(self.keydir, "ca.pem")
-        shutil.copy(self.rx.ca_file, ca)
-        os.chmod(ca, 0o644)
-        plugin = {
-            "webpush_vapid_key": write_vapid_key(self.keydir, VapidKey()),
-            "webpush_vapid_subject": "mailto:admin@example.org",
-            "webpush_ca_file": ca,
-            "webpush_allowed_networks": "127.0.0.1",
-            "push_notification_driver": "webpush",
+        plugin = push_settings(self.keydir, self.rx)
+        plugin.update({
             "webpush_subscription_create_max": "0",
             "webpush_validation_fail_max": "0",
             "coi_default_enabled": "yes",
             "coi_default_message_filter": "active",
-        }
+        })
         plugin.update(settings or {})
         args = dict(PUSH_PLUGINS)
         args["plugin"] = plugin

@@ -15,7 +15,9 @@ import unittest
 
 from coitest import Dovecot, message
 from coitest.dovecot import MAIL_GID, MAIL_UID
+from coitest.pushreceiver import PushReceiver
 from coitest.redis import Redis
+from coitest.webpush import PUSH_PLUGINS, push_settings, sub_entry
 
 
 def redis_dict_conf(redis):
@@ -25,18 +27,28 @@ def redis_dict_conf(redis):
 COI = "/private/vendor/vendor.dovecot/coi/config"
 
 
-class TwoServersOneRedis(unittest.TestCase):
+class Cluster(unittest.TestCase):
+    """Two Dovecot instances sharing the users' homes; subclasses say how
+    each one is configured (dovecot_kwargs()) and what they share besides
+    (prepare(), cleanup()). The log of both must stay clean."""
+
+    @classmethod
+    def prepare(cls):
+        pass
+
+    @classmethod
+    def cleanup(cls):
+        pass
+
     @classmethod
     def setUpClass(cls):
-        cls.redis = Redis().start()
+        cls.servers = []
         cls.homes = tempfile.mkdtemp(prefix="coihomes-")
         os.chown(cls.homes, MAIL_UID, MAIL_GID)
-        cls.servers = []
         try:
+            cls.prepare()
             for _ in range(2):
-                dc = Dovecot(mail_plugins="coi", imap_plugins="imap_coi",
-                             attribute_dict="proxy::coiattr",
-                             extra_conf=redis_dict_conf(cls.redis), home_root=cls.homes)
+                dc = Dovecot(home_root=cls.homes, **cls.dovecot_kwargs())
                 cls.servers.append(dc.start())
         except Exception:
             cls.tearDownClass()
@@ -46,7 +58,7 @@ class TwoServersOneRedis(unittest.TestCase):
     def tearDownClass(cls):
         for dc in cls.servers:
             dc.cleanup()
-        cls.redis.stop()
+        cls.cleanup()
         shutil.rmtree(cls.homes, ignore_errors=True)
 
     def setUp(self):
@@ -56,6 +68,22 @@ class TwoServersOneRedis(unittest.TestCase):
     def tearDown(self):
         for dc in self.servers:
             dc.check_log()
+
+
+class TwoServersOneRedis(Cluster):
+    @classmethod
+    def prepare(cls):
+        cls.redis = Redis().start()
+
+    @classmethod
+    def cleanup(cls):
+        if getattr(cls, "redis", None) is not None:
+            cls.redis.stop()
+
+    @classmethod
+    def dovecot_kwargs(cls):
+        return dict(mail_plugins="coi", imap_plugins="imap_coi",
+                    attribute_dict="proxy::coiattr", extra_conf=redis_dict_conf(cls.redis))
 
     def test_coi_config_set_on_one_server_is_read_on_the_other(self):
         one, two = self.servers
@@ -78,7 +106,7 @@ class TwoServersOneRedis(unittest.TestCase):
         c.logout()
 
 
-class TwoServersWebPush(unittest.TestCase):
+class TwoServersWebPush(Cluster):
     """The same VAPID key on both servers and the subscriptions in one
     shared attribute dict: a subscription made on one validates on the
     other, and a delivery on either pushes to it.
@@ -89,52 +117,24 @@ class TwoServersWebPush(unittest.TestCase):
     Unsupported operation"; doc/cluster.md)."""
 
     @classmethod
-    def setUpClass(cls):
-        from coitest.pushreceiver import PushReceiver, VapidKey
-        from coitest.webpush import PUSH_PLUGINS, write_vapid_key
-        cls.homes = tempfile.mkdtemp(prefix="coihomes-")
-        os.chown(cls.homes, MAIL_UID, MAIL_GID)
+    def prepare(cls):
         cls.keydir = tempfile.mkdtemp(prefix="coikeys-")
         os.chmod(cls.keydir, 0o755)
         cls.rx = PushReceiver().start()
-        ca = os.path.join(cls.keydir, "ca.pem")
-        shutil.copy(cls.rx.ca_file, ca)
-        os.chmod(ca, 0o644)
-        plugin = {
-            "webpush_vapid_key": write_vapid_key(cls.keydir, VapidKey()),
-            "webpush_vapid_subject": "mailto:admin@example.org",
-            "webpush_ca_file": ca,
-            "webpush_allowed_networks": "127.0.0.1",
-            "push_notification_driver": "webpush",
-        }
-        cls.servers = []
-        try:
-            for _ in range(2):
-                args = dict(PUSH_PLUGINS)
-                dc = Dovecot(plugin=plugin, home_root=cls.homes, **args)
-                cls.servers.append(dc.start())
-        except Exception:
-            cls.tearDownClass()
-            raise
+        # one VAPID key file for both servers
+        cls.plugin = push_settings(cls.keydir, cls.rx)
 
     @classmethod
-    def tearDownClass(cls):
-        for dc in cls.servers:
-            dc.cleanup()
-        cls.rx.stop()
-        shutil.rmtree(cls.homes, ignore_errors=True)
-        shutil.rmtree(cls.keydir, ignore_errors=True)
+    def cleanup(cls):
+        if getattr(cls, "rx", None) is not None:
+            cls.rx.stop()
+        shutil.rmtree(getattr(cls, "keydir", ""), ignore_errors=True)
 
-    def setUp(self):
-        for dc in self.servers:
-            dc.mark_log()
-
-    def tearDown(self):
-        for dc in self.servers:
-            dc.check_log()
+    @classmethod
+    def dovecot_kwargs(cls):
+        return dict(PUSH_PLUGINS, plugin=cls.plugin)
 
     def test_subscribe_on_one_validate_on_other_push_from_both(self):
-        from coitest.webpush import sub_entry
         one, two = self.servers
         sub, endpoint = self.rx.subscriber("cluster-phone")
         c1 = one.imap("carol")

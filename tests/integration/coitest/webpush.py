@@ -57,6 +57,26 @@ def validation_token(secret, user, sub_id, endpoint, issued=None):
     return b64u(t + hmac.new(key, data, hashlib.sha256).digest())
 
 
+def receiver_settings(keydir, rx):
+    """Plugin settings for pushes to the test receiver rx: its CA, copied
+    into keydir where the mail processes can read it, and loopback (which
+    the address policy refuses) allowed."""
+    ca_copy = os.path.join(keydir, "ca.pem")
+    shutil.copy(rx.ca_file, ca_copy)
+    os.chmod(ca_copy, 0o644)
+    return {"webpush_ca_file": ca_copy, "webpush_allowed_networks": "127.0.0.1"}
+
+
+def push_settings(keydir, rx, subject="mailto:admin@example.org"):
+    """receiver_settings() plus a new VAPID key written into keydir, its
+    subject, and the webpush push-notification driver."""
+    settings = receiver_settings(keydir, rx)
+    settings.update({"webpush_vapid_key": write_vapid_key(keydir, VapidKey()),
+                     "webpush_vapid_subject": subject,
+                     "push_notification_driver": "webpush"})
+    return settings
+
+
 class WebPushTestCase(DovecotTestCase):
     """A Dovecot with coi and push_coi, a VAPID key and a running HTTPS
     push receiver whose CA the sender trusts. Subclasses add plugin
@@ -87,13 +107,7 @@ class WebPushTestCase(DovecotTestCase):
         }
         if cls.with_receiver:
             cls.rx = PushReceiver().start()
-            # the CA file must be readable by the mail processes
-            ca_copy = os.path.join(cls.keydir, "ca.pem")
-            shutil.copy(cls.rx.ca_file, ca_copy)
-            os.chmod(ca_copy, 0o644)
-            settings["webpush_ca_file"] = ca_copy
-            # the receiver is on loopback, which the address policy refuses
-            settings["webpush_allowed_networks"] = "127.0.0.1"
+            settings.update(receiver_settings(cls.keydir, cls.rx))
         settings.update(cls.extra_settings())
         args = dict(PUSH_PLUGINS)
         args.update(cls.extra_args())
