@@ -538,7 +538,8 @@ plugin {{
         with open(path, "w") as f:
             f.write(script)
         os.chown(path, MAIL_UID, MAIL_GID)
-        for stale in (path[:-len(".sieve")] + ".svbin",):
-            if os.path.exists(stale):
-                os.unlink(stale)
+        # the compiled script of an earlier version
+        stale = path[:-len(".sieve")] + ".svbin"
+        if os.path.exists(stale):
+            os.unlink(stale)
         return path
