@@ -16,7 +16,6 @@
 #include "push-notification-drivers.h"
 #include "push-notification-events.h"
 #include "push-notification-txn-msg.h"
-#include "push-notification-event-messagenew.h"
 #include "coi-config.h"
 #include "webpush-payload.h"
 #include "webpush-storage.h"
@@ -31,6 +30,9 @@
    dependency on the coi plugin, which may not be loaded at all. */
 #define COI_CONFIG_READ_SYMBOL "coi_config_read"
 #define WEBPUSH_CHAT_KEYWORD "$Chat"
+/* Our event in push-notification's registry: its save trigger runs for
+   each message saved by a delivery (LMTP, dovecot-lda), like MessageNew's */
+#define WEBPUSH_DRIVER_EVENT_NAME "WebPushNew"
 
 typedef int coi_config_read_func_t(struct mail_user *user,
 				   struct coi_config *config_r,
@@ -48,6 +50,22 @@ struct webpush_driver_txn {
 	const char *chats_mailbox;
 };
 
+/* What the save trigger kept of one delivered message (from the
+   transaction's pool), for the pushes sent once it is committed. */
+struct webpush_driver_msg {
+	/* no subscription (or listing them failed): no push, nothing logged */
+	bool no_subs;
+	/* saved neither into INBOX nor into the COI Chats folder */
+	bool unwanted;
+	/* a disposition notification */
+	bool mdn;
+	/* the message has $Chat */
+	bool chat;
+	/* headers and body; uid, uidvalidity and folder are set from the
+	   committed message */
+	struct webpush_payload_message payload;
+};
+
 static int
 webpush_driver_init(struct push_notification_driver_config *config ATTR_UNUSED,
 		    struct mail_user *user ATTR_UNUSED, pool_t pool ATTR_UNUSED,
@@ -63,7 +81,6 @@ webpush_driver_init(struct push_notification_driver_config *config ATTR_UNUSED,
 static bool webpush_driver_begin_txn(struct push_notification_driver_txn *dtxn)
 {
 	struct push_coi_user *puser = PUSH_COI_USER_CONTEXT(dtxn->ptxn->muser);
-	struct push_notification_event_messagenew_config *config;
 	struct webpush_driver_txn *txn;
 
 	if (puser == NULL || !push_coi_user_webpush_ready(puser) ||
@@ -80,13 +97,11 @@ static bool webpush_driver_begin_txn(struct push_notification_driver_txn *dtxn)
 	txn->pool = dtxn->ptxn->pool;
 	dtxn->context = txn;
 
-	/* only deliveries (LMTP, dovecot-lda) raise MessageNew */
-	config = p_new(dtxn->ptxn->pool,
-		       struct push_notification_event_messagenew_config, 1);
-	/* without a flag the event records nothing; the message itself is
-	   read after the commit */
-	config->flags = PUSH_NOTIFICATION_MESSAGE_HDR_MESSAGE_ID;
-	push_notification_event_init(dtxn, "MessageNew", config);
+	/* Only deliveries (LMTP, dovecot-lda) run the save trigger of our
+	   event (as they raise MessageNew). It reads the message while it
+	   is being saved: reading it back after the commit would open and
+	   sync the mailbox once more. */
+	push_notification_event_init(dtxn, WEBPUSH_DRIVER_EVENT_NAME, txn);
 	return TRUE;
 }
 
@@ -219,7 +234,8 @@ static bool webpush_mail_has_chat(struct mail *mail)
 
 /* Reads the body after the header when it can fit into a payload. */
 static void
-webpush_read_body(struct mail *mail, struct webpush_payload_message *msg)
+webpush_read_body(struct mail *mail, pool_t pool,
+		  struct webpush_payload_message *msg)
 {
 	struct message_size hdr_size, body_size;
 	struct istream *input;
@@ -230,7 +246,7 @@ webpush_read_body(struct mail *mail, struct webpush_payload_message *msg)
 	if (mail_get_stream(mail, &hdr_size, &body_size, &input) < 0 ||
 	    body_size.physical_size > WEBPUSH_PAYLOAD_MAX_SIZE)
 		return;
-	body = t_buffer_create(body_size.physical_size + 1);
+	body = buffer_create_dynamic(pool, body_size.physical_size + 1);
 	i_stream_seek(input, hdr_size.physical_size);
 	while (i_stream_read_more(input, &data, &size) > 0) {
 		if (body->used + size > WEBPUSH_PAYLOAD_MAX_SIZE)
@@ -244,45 +260,48 @@ webpush_read_body(struct mail *mail, struct webpush_payload_message *msg)
 	msg->body_size = body->used;
 }
 
+/* Keeps what the payload needs of mail (allocated from pool). */
 static void
-webpush_driver_push_mail(struct webpush_driver_txn *txn, struct mail *mail,
-			 const char *folder, uint32_t uidvalidity)
+webpush_driver_capture(struct mail *mail, pool_t pool,
+		       struct webpush_driver_msg *m)
+{
+	struct webpush_payload_message *msg = &m->payload;
+
+	msg->content_type = p_strdup(pool, webpush_header(mail, "Content-Type"));
+	if (webpush_is_mdn(msg->content_type)) {
+		m->mdn = TRUE;
+		return;
+	}
+	m->chat = webpush_mail_has_chat(mail);
+
+	msg->from = p_strdup(pool, webpush_header(mail, "From"));
+	msg->subject = p_strdup(pool, webpush_header(mail, "Subject"));
+	msg->message_id = p_strdup(pool, webpush_header(mail, "Message-ID"));
+	msg->references = p_strdup(pool, webpush_header(mail, "References"));
+	msg->content_transfer_encoding =
+		p_strdup(pool, webpush_header(mail, "Content-Transfer-Encoding"));
+	msg->have_chat_version = webpush_header(mail, "Chat-Version") != NULL;
+	if (mail_get_date(mail, &msg->date, &msg->date_tz_offset) == 0 &&
+	    msg->date != 0)
+		msg->have_date = TRUE;
+	webpush_read_body(mail, pool, msg);
+}
+
+static void
+webpush_driver_push_mail(struct webpush_driver_txn *txn,
+			 struct webpush_driver_msg *m)
 {
 	struct push_coi_user *puser = txn->puser;
 	const struct webpush_user_settings *set = &puser->wp_set;
-	struct webpush_payload_message msg;
+	const struct webpush_payload_message *msg = &m->payload;
 	const struct webpush_stored_subscription *sub;
 	const char *payload, *small_payload = NULL;
-	bool chat, content_included = FALSE;
+	bool content_included = FALSE;
 	unsigned int sent = 0;
 
-	i_zero(&msg);
-	msg.content_type = webpush_header(mail, "Content-Type");
-	if (webpush_is_mdn(msg.content_type)) {
-		e_debug(puser->event, "No push for UID %u in %s: a disposition "
-			"notification", mail->uid, folder);
-		return;
-	}
-	chat = webpush_mail_has_chat(mail);
-
-	msg.from = webpush_header(mail, "From");
-	msg.subject = webpush_header(mail, "Subject");
-	msg.message_id = webpush_header(mail, "Message-ID");
-	msg.references = webpush_header(mail, "References");
-	msg.content_transfer_encoding =
-		webpush_header(mail, "Content-Transfer-Encoding");
-	msg.have_chat_version = webpush_header(mail, "Chat-Version") != NULL;
-	if (mail_get_date(mail, &msg.date, &msg.date_tz_offset) == 0 &&
-	    msg.date != 0)
-		msg.have_date = TRUE;
-	msg.uid = mail->uid;
-	msg.uidvalidity = uidvalidity;
-	msg.folder = folder;
-	webpush_read_body(mail, &msg);
-
-	payload = webpush_payload_build(&msg, &content_included);
+	payload = webpush_payload_build(msg, &content_included);
 	if (content_included)
-		small_payload = webpush_payload_build_without_content(&msg);
+		small_payload = webpush_payload_build_without_content(msg);
 
 	array_foreach(&txn->subs, sub) {
 		if (webpush_subscription_is_expired(&sub->sub, ioloop_time,
@@ -290,7 +309,7 @@ webpush_driver_push_mail(struct webpush_driver_txn *txn, struct mail *mail,
 			continue;
 		if (!sub->sub.validated && set->require_validation)
 			continue;
-		if (!webpush_msgtype_matches(sub->sub.msgtype, chat))
+		if (!webpush_msgtype_matches(sub->sub.msgtype, m->chat))
 			continue;
 		if (sub->sub.msgtype == WEBPUSH_MSGTYPE_CHAT &&
 		    set->chat_requires_coi && !txn->coi_enabled) {
@@ -302,8 +321,8 @@ webpush_driver_push_mail(struct webpush_driver_txn *txn, struct mail *mail,
 				       payload, small_payload);
 		sent++;
 	}
-	e_debug(puser->event, "UID %u in %s (%s): %u push(es)", mail->uid,
-		folder, chat ? "chat" : "mail", sent);
+	e_debug(puser->event, "UID %u in %s (%s): %u push(es)", msg->uid,
+		msg->folder, m->chat ? "chat" : "mail", sent);
 }
 
 static bool
@@ -320,58 +339,78 @@ webpush_driver_mailbox_wanted(struct webpush_driver_txn *txn,
 		strcmp(vname, txn->chats_mailbox) == 0;
 }
 
+/* The save trigger of our event: a delivery saved mail (not yet
+   committed; msg has no uid yet). */
+static void
+webpush_driver_event_save(struct push_notification_txn *ptxn ATTR_UNUSED,
+			  struct push_notification_event_config *ec,
+			  struct push_notification_txn_msg *msg,
+			  struct mail *mail)
+{
+	struct webpush_driver_txn *txn = ec->config;
+	struct webpush_driver_msg *m;
+
+	if (push_notification_txn_msg_get_eventdata(
+		msg, WEBPUSH_DRIVER_EVENT_NAME) != NULL)
+		return;
+	m = p_new(txn->pool, struct webpush_driver_msg, 1);
+	push_notification_txn_msg_set_eventdata(ptxn, msg, ec, m);
+
+	webpush_driver_read_coi(txn);
+	if (webpush_driver_read_subs(txn) < 0 || array_count(&txn->subs) == 0) {
+		m->no_subs = TRUE;
+		return;
+	}
+	if (!webpush_driver_mailbox_wanted(txn, mail->box)) {
+		m->unwanted = TRUE;
+		return;
+	}
+	T_BEGIN {
+		webpush_driver_capture(mail, txn->pool, m);
+	} T_END;
+}
+
 static void
 webpush_driver_process_msg(struct push_notification_driver_txn *dtxn,
 			   struct push_notification_txn_msg *msg)
 {
 	struct webpush_driver_txn *txn = dtxn->context;
-	struct mailbox *box;
-	struct mailbox_transaction_context *t;
-	struct mail *mail;
-	struct mail_namespace *ns;
+	struct webpush_driver_msg *m;
 
-	if (push_notification_txn_msg_get_eventdata(msg, "MessageNew") == NULL) {
+	m = push_notification_txn_msg_get_eventdata(msg,
+						    WEBPUSH_DRIVER_EVENT_NAME);
+	if (m == NULL) {
 		e_debug(txn->puser->event, "No push for UID %u in %s: "
 			"not a delivery", msg->uid, msg->mailbox);
 		return;
 	}
-	webpush_driver_read_coi(txn);
-	if (webpush_driver_read_subs(txn) < 0 || array_count(&txn->subs) == 0)
+	if (m->no_subs)
 		return;
-
-	ns = mail_namespace_find(txn->user->namespaces, msg->mailbox);
-	box = mailbox_alloc(ns->list, msg->mailbox, MAILBOX_FLAG_READONLY);
-	if (!webpush_driver_mailbox_wanted(txn, box)) {
+	if (m->unwanted) {
 		e_debug(txn->puser->event, "No push for UID %u in %s: neither "
 			"INBOX nor the COI Chats folder", msg->uid,
 			msg->mailbox);
-		mailbox_free(&box);
 		return;
 	}
-	if (mailbox_sync(box, 0) < 0) {
-		e_error(txn->puser->event, "No push for UID %u in %s: %s",
-			msg->uid, msg->mailbox,
-			mailbox_get_last_internal_error(box, NULL));
-		mailbox_free(&box);
+	if (m->mdn) {
+		e_debug(txn->puser->event, "No push for UID %u in %s: a "
+			"disposition notification", msg->uid, msg->mailbox);
 		return;
 	}
-	t = mailbox_transaction_begin(box, 0, "webpush push");
-	mail = mail_alloc(t, MAIL_FETCH_STREAM_HEADER | MAIL_FETCH_STREAM_BODY,
-			  NULL);
-	if (mail_set_uid(mail, msg->uid)) T_BEGIN {
-		struct mailbox_status status;
-
-		mailbox_get_open_status(box, STATUS_UIDVALIDITY, &status);
-		webpush_driver_push_mail(txn, mail, mailbox_get_vname(box),
-					 status.uidvalidity);
-	} T_END; else {
-		e_warning(txn->puser->event, "No push for UID %u in %s: "
-			  "the message is gone", msg->uid, msg->mailbox);
-	}
-	mail_free(&mail);
-	(void)mailbox_transaction_commit(&t);
-	mailbox_free(&box);
+	m->payload.uid = msg->uid;
+	m->payload.uidvalidity = msg->uid_validity;
+	m->payload.folder = msg->mailbox;
+	T_BEGIN {
+		webpush_driver_push_mail(txn, m);
+	} T_END;
 }
+
+static const struct push_notification_event webpush_driver_event = {
+	.name = WEBPUSH_DRIVER_EVENT_NAME,
+	.msg_triggers = {
+		.save = webpush_driver_event_save,
+	},
+};
 
 static const struct push_notification_driver push_notification_driver_webpush = {
 	.name = WEBPUSH_DRIVER_NAME,
@@ -384,10 +423,12 @@ static const struct push_notification_driver push_notification_driver_webpush = 
 
 void webpush_driver_register(void)
 {
+	push_notification_event_register(&webpush_driver_event);
 	push_notification_driver_register(&push_notification_driver_webpush);
 }
 
 void webpush_driver_unregister(void)
 {
 	push_notification_driver_unregister(&push_notification_driver_webpush);
+	push_notification_event_unregister(&webpush_driver_event);
 }
