@@ -259,6 +259,32 @@ class NewMailPushes(PushCase):
             time.sleep(0.1)
         self.assertIsNone(c.getmeta(sub_entry("np5-dead")))
 
+    def test_413_resends_the_new_mail_push_without_content(self):
+        """WP-19: a 413 to a new-mail push brings the same push without
+        content (its smaller body is encrypted only when it is needed),
+        also when the 413 answers a retry."""
+        user = "np9"
+        c = self.imap(user)
+        self.subscribe(c, user, "np9-big")
+        self.rx.answer("np9-big", 413, 201, 503, 413, 201)
+        _, msg = message(subject="too big for the phone")
+        self.assertEqual(self.dc.lmtp_deliver(user, msg)[0], 250)
+        first = self.wait_payloads("np9-big", 2)
+        _, msg = message(subject="again after a retry")
+        self.assertEqual(self.dc.lmtp_deliver(user, msg)[0], 250)
+        second = self.wait_payloads("np9-big", 5)[2:]
+        for payloads, subject in ((first, "too big for the phone"),
+                                  (second[1:], "again after a retry")):
+            big, small = payloads
+            self.assertEqual((big["subject"], small["subject"]), (subject, subject))
+            self.assertIn("content", big)
+            self.assertNotIn("content", small)
+            self.assertEqual({k: v for k, v in big.items()
+                              if k not in ("content", "content-type", "content-encoding")},
+                             small)
+        self.assertEqual(second[0], second[1])
+        self.assertEqual(self.push_count("np9-big"), 5)
+
 
     def test_gone_answer_while_lda_ends_is_applied_next_session(self):
         """dovecot-lda gets the push service's answer only in the bounded

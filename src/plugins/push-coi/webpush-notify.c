@@ -169,6 +169,26 @@ notify_authorize(const char *owner ATTR_UNUSED, const char *endpoint,
 	return value;
 }
 
+/* The recipient of a smaller body, as the sender keeps it: the
+   subscription's p256dh key followed by its auth secret. */
+#define NOTIFY_RECIPIENT_SIZE \
+	(WEBPUSH_ECE_KEY_SIZE + WEBPUSH_ECE_AUTH_SIZE)
+
+static int
+notify_seal(const unsigned char *recipient, size_t recipient_size,
+	    const unsigned char *plain, size_t plain_size, buffer_t *body,
+	    void *context ATTR_UNUSED, const char **error_r)
+{
+	if (recipient_size != NOTIFY_RECIPIENT_SIZE) {
+		*error_r = "invalid recipient";
+		return -1;
+	}
+	return webpush_ece_encrypt(recipient, WEBPUSH_ECE_KEY_SIZE,
+				   recipient + WEBPUSH_ECE_KEY_SIZE,
+				   WEBPUSH_ECE_AUTH_SIZE, plain, plain_size,
+				   body, error_r);
+}
+
 /* Copies the endpoint policy for the sender, which lives as long as the
    process. */
 static struct webpush_endpoint_settings *
@@ -216,6 +236,7 @@ int webpush_notify_user_init(struct mail_user *user,
 		hooks.endpoint_set = notify_endpoint_set;
 		hooks.gone = notify_gone;
 		hooks.authorize = notify_authorize;
+		hooks.seal = notify_seal;
 		if (webpush_sender_global_get(&set, &hooks, notify_event,
 					      &notify_sender, &error) < 0) {
 			e_error(puser->event, "Web Push sender: %s", error);
@@ -297,7 +318,8 @@ webpush_notify_send(struct mail_user *user, const char *id,
 	struct push_coi_user *puser = PUSH_COI_USER_CONTEXT(user);
 	struct webpush_endpoint *ep;
 	struct webpush_push push;
-	buffer_t *body, *small_body = NULL;
+	buffer_t *body;
+	unsigned char recipient[NOTIFY_RECIPIENT_SIZE];
 	const char *error;
 
 	if (puser == NULL || notify_sender == NULL ||
@@ -317,14 +339,6 @@ webpush_notify_send(struct mail_user *user, const char *id,
 			"failed: %s", id, error);
 		return -1;
 	}
-	if (small_payload != NULL) {
-		small_body = t_buffer_create(WEBPUSH_ECE_MAX_BODY_SIZE);
-		if (webpush_ece_encrypt(sub->p256dh, sizeof(sub->p256dh),
-					sub->auth, sizeof(sub->auth),
-					small_payload, strlen(small_payload),
-					small_body, &error) < 0)
-			small_body = NULL;
-	}
 
 	i_zero(&push);
 	push.owner = user->username;
@@ -333,9 +347,15 @@ webpush_notify_send(struct mail_user *user, const char *id,
 	push.headers = headers;
 	push.body = body->data;
 	push.body_size = body->used;
-	if (small_body != NULL) {
-		push.small_body = small_body->data;
-		push.small_body_size = small_body->used;
+	if (small_payload != NULL) {
+		/* encrypted by notify_seal() only when it is needed */
+		memcpy(recipient, sub->p256dh, WEBPUSH_ECE_KEY_SIZE);
+		memcpy(recipient + WEBPUSH_ECE_KEY_SIZE, sub->auth,
+		       WEBPUSH_ECE_AUTH_SIZE);
+		push.small_plain = (const unsigned char *)small_payload;
+		push.small_plain_size = strlen(small_payload);
+		push.recipient = recipient;
+		push.recipient_size = sizeof(recipient);
 	}
 	push.spool_dir = puser->spool_dir;
 	e_debug(puser->event, "Sending a push to subscription %s (%s)",

@@ -35,6 +35,11 @@ struct webpush_sender_push {
 	struct webpush_spool_entry entry;
 	/* the normalized URL requests go to */
 	const char *url;
+	/* the smaller payload not yet sealed into entry.small_body */
+	const unsigned char *small_plain;
+	size_t small_plain_size;
+	const unsigned char *recipient;
+	size_t recipient_size;
 	/* NULL = no spool */
 	const char *spool_dir;
 	/* a spool file claimed by this process exists */
@@ -289,6 +294,34 @@ static void webpush_sender_push_free(struct webpush_sender_push *push)
 	pool_unref(&push->pool);
 }
 
+/* Seals the smaller body when the push has one that is still plaintext:
+   it is needed now (a 413, or the push goes into the spool). */
+static void webpush_sender_seal_small(struct webpush_sender_push *push)
+{
+	struct webpush_sender *sender = push->sender;
+	buffer_t *body;
+	const char *error;
+
+	if (push->small_plain == NULL)
+		return;
+	T_BEGIN {
+		body = t_buffer_create(push->small_plain_size + 256);
+		if (sender->hooks.seal(push->recipient, push->recipient_size,
+				       push->small_plain,
+				       push->small_plain_size, body,
+				       sender->hooks.seal_context,
+				       &error) < 0) {
+			e_warning(push->event, "No smaller body: %s", error);
+		} else {
+			push->entry.small_body =
+				p_memdup(push->pool, body->data, body->used);
+			push->entry.small_body_size = body->used;
+		}
+	} T_END;
+	push->small_plain = NULL;
+	push->small_plain_size = 0;
+}
+
 static void
 webpush_sender_finish(struct webpush_sender_push *push,
 		      enum webpush_push_result result, const char *error)
@@ -359,6 +392,7 @@ webpush_sender_retry(struct webpush_sender_push *push, bool have_retry_after,
 		e_debug(push->event, "The retry is kept in memory only: "
 			"the process does not run as the user now");
 	} else if (push->spool_dir != NULL) {
+		webpush_sender_seal_small(push);
 		if (webpush_spool_save(push->spool_dir, &push->entry, TRUE,
 				       sender->set.spool_max, &spool_error) < 0) {
 			e_warning(push->event, "The retry is not kept on disk: %s",
@@ -424,6 +458,7 @@ webpush_sender_response(const struct webpush_http_response *resp,
 		webpush_sender_finish(push, WEBPUSH_PUSH_GONE, error);
 		return;
 	case WEBPUSH_ANSWER_SMALLER:
+		webpush_sender_seal_small(push);
 		if (push->entry.small_body != NULL && !push->entry.small_only) {
 			e_info(push->event, "The push service answered %s: "
 			       "sending it once more without content", error);
@@ -543,6 +578,7 @@ static void webpush_sender_attempt(struct webpush_sender_push *push)
 static struct webpush_sender_push *
 webpush_sender_push_new(struct webpush_sender *sender,
 			const struct webpush_spool_entry *entry,
+			const struct webpush_push *plain,
 			const char *spool_dir)
 {
 	struct webpush_sender_push *push;
@@ -552,7 +588,9 @@ webpush_sender_push_new(struct webpush_sender *sender,
 	pool_t pool;
 
 	pool = pool_alloconly_create("webpush push", 1024 + entry->body_size +
-				     entry->small_body_size);
+				     entry->small_body_size +
+				     (plain == NULL ? 0 : plain->small_plain_size +
+				      plain->recipient_size));
 	push = p_new(pool, struct webpush_sender_push, 1);
 	push->pool = pool;
 	push->sender = sender;
@@ -575,6 +613,15 @@ webpush_sender_push_new(struct webpush_sender *sender,
 		e->small_body = p_memdup(pool, entry->small_body,
 					 entry->small_body_size);
 		e->small_body_size = entry->small_body_size;
+	}
+	if (entry->small_body == NULL && plain != NULL &&
+	    plain->small_plain != NULL && sender->hooks.seal != NULL) {
+		push->small_plain = p_memdup(pool, plain->small_plain,
+					     plain->small_plain_size);
+		push->small_plain_size = plain->small_plain_size;
+		push->recipient = p_memdup(pool, plain->recipient,
+					   plain->recipient_size);
+		push->recipient_size = plain->recipient_size;
 	}
 	e->small_only = entry->small_only;
 	e->urgency = p_strdup(pool, entry->urgency);
@@ -657,7 +704,8 @@ void webpush_sender_send(struct webpush_sender *sender,
 	entry.first_attempt = time(NULL);
 	entry.next_attempt = entry.first_attempt;
 
-	p = webpush_sender_push_new(sender, &entry, push->spool_dir != NULL ?
+	p = webpush_sender_push_new(sender, &entry, push,
+				    push->spool_dir != NULL ?
 				    push->spool_dir : sender->set.spool_dir);
 	p->callback = callback;
 	p->context = context;
@@ -707,7 +755,7 @@ void webpush_sender_resume_spool(struct webpush_sender *sender,
 					     sender->event);
 			continue;
 		}
-		push = webpush_sender_push_new(sender, entry, spool_dir);
+		push = webpush_sender_push_new(sender, entry, NULL, spool_dir);
 		push->spooled = TRUE;
 		e_debug(push->event, "Resumed from the spool");
 		if (push->start_error != NULL) {
@@ -811,6 +859,8 @@ void webpush_sender_deinit(struct webpush_sender **_sender)
 		timeout_remove(&push->to_retry);
 		if (push->entry.next_attempt < now)
 			push->entry.next_attempt = now;
+		if (push->spool_dir != NULL)
+			webpush_sender_seal_small(push);
 		if (push->spool_dir == NULL) {
 			e_warning(push->event, "Dropping the push: the process "
 				  "ends and there is no webpush_spool_dir");

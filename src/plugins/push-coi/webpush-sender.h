@@ -100,6 +100,15 @@ struct webpush_push {
 	   or NULL when there is none. */
 	const unsigned char *small_body;
 	size_t small_body_size;
+	/* Instead of small_body: the smaller payload's plaintext and the
+	   opaque key material of its recipient, given to the seal hook only
+	   when the smaller body is needed (after a 413, or before the push
+	   is kept in the spool), so that the common case (the push service
+	   takes the push) never encrypts it. */
+	const unsigned char *small_plain;
+	size_t small_plain_size;
+	const unsigned char *recipient;
+	size_t recipient_size;
 	/* Override the settings' Urgency and Topic when not NULL ("" = no
 	   header). */
 	const char *urgency;
@@ -148,6 +157,13 @@ typedef void webpush_gone_callback_t(const char *owner, const char *subscription
 typedef const char *webpush_authorize_t(const char *owner, const char *endpoint,
 					void *context, const char **error_r);
 
+/* Encrypts plain for recipient (webpush_push.recipient) into body (a
+   fresh body each call). Returns 0, or -1 with error_r. */
+typedef int webpush_seal_t(const unsigned char *recipient,
+			   size_t recipient_size, const unsigned char *plain,
+			   size_t plain_size, buffer_t *body, void *context,
+			   const char **error_r);
+
 struct webpush_sender_hooks {
 	/* The endpoint policy (webpush-endpoint.h): every endpoint is parsed
 	   with it (http:// only with allow_http) and every address libcurl
@@ -161,6 +177,10 @@ struct webpush_sender_hooks {
 	/* NULL: the push's own Authorization header is sent unchanged */
 	webpush_authorize_t *authorize;
 	void *authorize_context;
+	/* Makes the smaller body of a push given with small_plain; NULL:
+	   such a push has no smaller body. */
+	webpush_seal_t *seal;
+	void *seal_context;
 };
 
 /* Creates a sender. event_parent should live as long as the process (the
