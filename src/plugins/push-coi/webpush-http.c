@@ -63,6 +63,15 @@ struct webpush_http_client {
 	ARRAY(struct webpush_http_socket *) sockets;
 	/* extra CA certificates */
 	STACK_OF(X509) *ca_certs;
+	/* libcurl's default CA file and directory and the extra
+	   certificates, loaded once and given to every new TLS connection
+	   (libcurl would parse the whole CA bundle again for each one); NULL
+	   when they could not be loaded: libcurl then loads them itself and
+	   fails the connection as it does */
+	X509_STORE *ca_store;
+	/* TRUE once ca_store was loaded (at the first request: a process
+	   that never sends a push never parses the bundle) */
+	bool ca_store_loaded;
 
 	struct webpush_http_request *requests;
 	unsigned int pending;
@@ -373,8 +382,16 @@ static CURLcode
 webpush_http_curl_ssl_ctx(CURL *easy ATTR_UNUSED, void *ssl_ctx, void *userp)
 {
 	struct webpush_http_client *client = userp;
-	X509_STORE *store = SSL_CTX_get_cert_store(ssl_ctx);
+	X509_STORE *store;
 	int i;
+
+	if (client->ca_store != NULL) {
+		if (X509_STORE_up_ref(client->ca_store) != 1)
+			return CURLE_OUT_OF_MEMORY;
+		SSL_CTX_set_cert_store(ssl_ctx, client->ca_store);
+		return CURLE_OK;
+	}
+	store = SSL_CTX_get_cert_store(ssl_ctx);
 
 	for (i = 0; i < sk_X509_num(client->ca_certs); i++) {
 		/* adding a certificate that is already there is no error
@@ -503,6 +520,52 @@ webpush_http_connect_to(struct webpush_http_request *req, const char *url,
 	return ret;
 }
 
+/* Loads what libcurl verifies TLS peers with (its default CA file and
+   directory, as it would load them for each connection, and the extra
+   certificates) into client->ca_store, once. Leaves it NULL when that
+   fails or libcurl's defaults cannot be told. */
+static void webpush_http_load_ca_store(struct webpush_http_client *client)
+{
+	CURL *easy;
+	char *cainfo = NULL, *capath = NULL;
+	X509_STORE *store;
+	int i;
+
+	easy = curl_easy_init();
+	if (easy == NULL)
+		return;
+	if (curl_easy_getinfo(easy, CURLINFO_CAINFO, &cainfo) != CURLE_OK ||
+	    curl_easy_getinfo(easy, CURLINFO_CAPATH, &capath) != CURLE_OK ||
+	    (cainfo == NULL && capath == NULL)) {
+		curl_easy_cleanup(easy);
+		return;
+	}
+	store = X509_STORE_new();
+	if (store == NULL ||
+	    X509_STORE_load_locations(store, cainfo, capath) != 1) {
+		e_debug(client->event, "Loading the CA certificates of %s%s%s "
+			"failed: libcurl loads them per connection",
+			cainfo == NULL ? "" : cainfo,
+			cainfo != NULL && capath != NULL ? " and " : "",
+			capath == NULL ? "" : capath);
+		X509_STORE_free(store);
+		curl_easy_cleanup(easy);
+		return;
+	}
+	curl_easy_cleanup(easy);
+	for (i = 0; i < sk_X509_num(client->ca_certs); i++) {
+		if (X509_STORE_add_cert(store,
+					sk_X509_value(client->ca_certs, i)) != 1) {
+			X509_STORE_free(store);
+			return;
+		}
+	}
+	/* as libcurl sets them on the stores it loads for peer checks */
+	X509_STORE_set_flags(store, X509_V_FLAG_TRUSTED_FIRST |
+			     X509_V_FLAG_PARTIAL_CHAIN);
+	client->ca_store = store;
+}
+
 static bool
 webpush_http_request_setup(struct webpush_http_request *req,
 			   const struct webpush_http_request_settings *set,
@@ -527,7 +590,16 @@ webpush_http_request_setup(struct webpush_http_request *req,
 	SETOPT(CURLOPT_PROXY, "");
 	SETOPT(CURLOPT_SSL_VERIFYPEER, 1L);
 	SETOPT(CURLOPT_SSL_VERIFYHOST, 2L);
-	if (client->ca_certs != NULL) {
+	if (!client->ca_store_loaded) {
+		client->ca_store_loaded = TRUE;
+		webpush_http_load_ca_store(client);
+	}
+	if (client->ca_store != NULL) {
+		/* the store comes from webpush_http_curl_ssl_ctx() */
+		SETOPT(CURLOPT_CAINFO, NULL);
+		SETOPT(CURLOPT_CAPATH, NULL);
+	}
+	if (client->ca_certs != NULL || client->ca_store != NULL) {
 		SETOPT(CURLOPT_SSL_CTX_FUNCTION, webpush_http_curl_ssl_ctx);
 		SETOPT(CURLOPT_SSL_CTX_DATA, client);
 	}
@@ -778,6 +850,7 @@ void webpush_http_client_deinit(struct webpush_http_client **_client)
 	timeout_remove(&client->to_curl);
 	if (client->ca_certs != NULL)
 		sk_X509_pop_free(client->ca_certs, X509_free);
+	X509_STORE_free(client->ca_store);
 	event_unref(&client->event);
 	pool_unref(&client->pool);
 	curl_global_cleanup();
