@@ -13,7 +13,7 @@ import shutil
 import tempfile
 import unittest
 
-from coitest import Dovecot, message
+from coitest import Dovecot, flow_records, message
 from coitest.dovecot import MAIL_GID, MAIL_UID
 from coitest.pushreceiver import PushReceiver
 from coitest.redis import Redis
@@ -21,7 +21,11 @@ from coitest.webpush import PUSH_PLUGINS, push_settings, sub_entry
 
 
 def redis_dict_conf(redis):
-    return ("dict {\n  coiattr = %s\n}\n"
+    # Dovecot's redis dict keys private entries by user name: IMAP logs in
+    # as "carol", LMTP's recipient is carol@example.com, so both are made
+    # "carol" (doc/cluster.md)
+    return ("auth_username_format = %%Ln\n"
+            "dict {\n  coiattr = %s\n}\n"
             "service dict {\n  unix_listener dict {\n    mode = 0666\n  }\n}\n" % redis.dict_uri)
 
 COI = "/private/vendor/vendor.dovecot/coi/config"
@@ -70,7 +74,10 @@ class Cluster(unittest.TestCase):
             dc.check_log()
 
 
-class TwoServersOneRedis(Cluster):
+class RedisCluster(Cluster):
+    """A Cluster whose attribute dict is one Redis, through the dict
+    service."""
+
     @classmethod
     def prepare(cls):
         cls.redis = Redis().start()
@@ -85,6 +92,8 @@ class TwoServersOneRedis(Cluster):
         return dict(mail_plugins="coi", imap_plugins="imap_coi",
                     attribute_dict="proxy::coiattr", extra_conf=redis_dict_conf(cls.redis))
 
+
+class TwoServersOneRedis(RedisCluster):
     def test_coi_config_set_on_one_server_is_read_on_the_other(self):
         one, two = self.servers
         c1 = one.imap("alice")
@@ -97,6 +106,19 @@ class TwoServersOneRedis(Cluster):
         self.assertEqual(c2.getmeta(COI + "/enabled"), "yes")
         c2.logout()
 
+    def test_coi_config_set_on_one_server_files_deliveries_on_the_other(self):
+        one, two = self.servers
+        c1 = one.imap("erin")
+        self.assertTrue(c1.setmetadata(COI + "/enabled", "yes").ok)
+        self.assertTrue(c1.setmetadata(COI + "/message-filter", "active").ok)
+        c1.logout()
+        self.assertEqual(two.lmtp_deliver("erin", message(subject="chat", chat=True)[1])[0], 250)
+        self.assertEqual(two.lmtp_deliver("erin", message(subject="mail")[1])[0], 250)
+        c = one.imap("erin")
+        self.assertEqual(c.status("COI/Chats")["MESSAGES"], 1)
+        self.assertEqual(c.status("INBOX")["MESSAGES"], 1)
+        c.logout()
+
     def test_delivery_on_either_server_lands_in_the_shared_mailbox(self):
         one, two = self.servers
         self.assertEqual(one.lmtp_deliver("bob", message(subject="via one")[1])[0], 250)
@@ -106,18 +128,17 @@ class TwoServersOneRedis(Cluster):
         c.logout()
 
 
-class TwoServersWebPush(Cluster):
+class TwoServersWebPush(RedisCluster):
     """The same VAPID key on both servers and the subscriptions in one
-    shared attribute dict: a subscription made on one validates on the
-    other, and a delivery on either pushes to it.
-
-    The dict here is a file dict on the shared storage, not Redis: listing
-    subscriptions (and GETMETADATA DEPTH) iterates the dict, and Dovecot
-    2.3.19's redis dict has no iteration ("dict_iterate() failed:
-    Unsupported operation"; doc/cluster.md)."""
+    Redis: a subscription made on one validates on the other, and a
+    delivery on either pushes to it. Dovecot 2.3.19's redis dict cannot
+    iterate ("dict_iterate() failed: Unsupported operation"), so the
+    subscriptions are listed through push_coi's index key, never by
+    iterating the dict."""
 
     @classmethod
     def prepare(cls):
+        super().prepare()
         cls.keydir = tempfile.mkdtemp(prefix="coikeys-")
         os.chmod(cls.keydir, 0o755)
         cls.rx = PushReceiver().start()
@@ -129,10 +150,14 @@ class TwoServersWebPush(Cluster):
         if getattr(cls, "rx", None) is not None:
             cls.rx.stop()
         shutil.rmtree(getattr(cls, "keydir", ""), ignore_errors=True)
+        super().cleanup()
 
     @classmethod
     def dovecot_kwargs(cls):
-        return dict(PUSH_PLUGINS, plugin=cls.plugin)
+        return dict(super().dovecot_kwargs(), plugin=cls.plugin, **PUSH_PLUGINS)
+
+    def redis_keys(self, user, part):
+        return [k for k in self.redis.keys() if user in k and part in k]
 
     def test_subscribe_on_one_validate_on_other_push_from_both(self):
         one, two = self.servers
@@ -143,6 +168,11 @@ class TwoServersWebPush(Cluster):
         self.assertTrue(res.ok, res)
         token = self.rx.wait_requests("cluster-phone", 1)[0].json()["validation"]
         c1.logout()
+        # the subscription and push_coi's index of it are in Redis
+        self.assertEqual(len(self.redis_keys("carol", "webpush/subscriptions/cluster-phone")), 1,
+                         self.redis.keys())
+        self.assertEqual(len(self.redis_keys("carol", "pvt/webpush-subscriptions")), 1,
+                         self.redis.keys())
         # the token made by server one is accepted by server two
         c2 = two.imap("carol")
         res = c2.setmetadata(sub_entry("cluster-phone/validate"), token)
@@ -159,3 +189,66 @@ class TwoServersWebPush(Cluster):
             self.assertIsNone(r.vapid_error)
             self.assertIsNone(r.decrypt_error)
         self.assertEqual(sorted(r.json().get("subject") for r in reqs[1:]), subjects)
+
+    def subscribe_validated(self, dc, user, sub_id):
+        sub, endpoint = self.rx.subscriber(sub_id)
+        c = dc.imap(user)
+        res = c.setmetadata(sub_entry(sub_id), sub.subscription_json(endpoint, msgtype="all"))
+        self.assertTrue(res.ok, res)
+        token = self.rx.wait_requests(sub_id, 1)[0].json()["validation"]
+        res = c.setmetadata(sub_entry(sub_id + "/validate"), token)
+        self.assertTrue(res.ok, res)
+        c.logout()
+
+    def test_list_and_remove_across_servers(self):
+        one, two = self.servers
+        self.subscribe_validated(one, "dave", "dave-phone-1")
+        self.subscribe_validated(two, "dave", "dave-phone-2")
+        # both servers list both subscriptions (no dict iteration)
+        for dc in self.servers:
+            out = dc.doveadm("webpush", "list", "-u", "dave").stdout
+            self.assertIn("dave-phone-1", out)
+            self.assertIn("dave-phone-2", out)
+            recs = flow_records(dc.doveadm("-f", "flow", "coi", "status", "-u", "dave").stdout)
+            self.assertEqual((recs[0]["subscriptions"], recs[0]["validated"]), ("2", "2"))
+        # removed on server two, server one no longer pushes to it
+        c2 = two.imap("dave")
+        res = c2.setmetadata(sub_entry("dave-phone-1"), None)
+        self.assertTrue(res.ok, res)
+        c2.logout()
+        self.assertEqual(self.redis_keys("dave", "webpush/subscriptions/dave-phone-1"), [])
+        self.assertEqual(one.lmtp_deliver("dave", message(subject="after removal")[1])[0], 250)
+        reqs = self.rx.wait_requests("dave-phone-2", 2)
+        self.assertEqual(reqs[1].json().get("subject"), "after removal")
+        self.assertEqual(len(self.rx.requests("dave-phone-1")), 1)  # the validation push only
+        out = one.doveadm("webpush", "list", "-u", "dave").stdout
+        self.assertNotIn("dave-phone-1", out)
+        self.assertIn("dave-phone-2", out)
+        c1 = one.imap("dave")
+        self.assertIsNone(c1.getmeta(sub_entry("dave-phone-1")))
+        self.assertIn("dave-phone-2", c1.getmeta(sub_entry("dave-phone-2")))
+        c1.logout()
+
+    def test_refused_validation_is_counted_in_redis(self):
+        # the abuse state (WP-20) is written after the refused command's
+        # transaction ended: Dovecot's Redis dict allows one open
+        # transaction per connection and panicked on a nested one
+        one, two = self.servers
+        sub, endpoint = self.rx.subscriber("frank-phone")
+        c1 = one.imap("frank")
+        res = c1.setmetadata(sub_entry("frank-phone"), sub.subscription_json(endpoint))
+        self.assertTrue(res.ok, res)
+        c1.logout()
+        # "1 <create start> <creations> <fail start> <failures> <locked
+        # until>" (webpush-abuse.c)
+        abuse = self.redis_keys("frank", "pvt/webpush-abuse")
+        self.assertEqual(len(abuse), 1, self.redis.keys())
+        fields = self.redis.get(abuse[0]).split()
+        self.assertEqual((fields[2], fields[4]), ("1", "0"), fields)
+        c2 = two.imap("frank")
+        res = c2.setmetadata(sub_entry("frank-phone/validate"), "not-the-token")
+        self.assertFalse(res.ok)
+        self.assertIn("invalid validation", res.text)
+        c2.logout()
+        fields = self.redis.get(abuse[0]).split()
+        self.assertEqual((fields[2], fields[4]), ("1", "1"), fields)

@@ -190,6 +190,7 @@ static void push_coi_mail_namespaces_created(struct mail_namespace *namespaces)
 static struct mail_storage_hooks push_coi_mail_storage_hooks = {
 	.mail_user_created = push_coi_mail_user_created,
 	.mail_namespaces_created = push_coi_mail_namespaces_created,
+	.mailbox_allocated = webpush_metadata_mailbox_allocated,
 };
 
 void push_coi_plugin_init(struct module *module)

@@ -22,12 +22,24 @@
 #define WEBPUSH_METADATA_TRANS_CONTEXT(obj) \
 	MODULE_CONTEXT(obj, webpush_metadata_storage_module)
 
+#define WEBPUSH_METADATA_CONTEXT(obj) \
+	MODULE_CONTEXT_REQUIRE(obj, webpush_metadata_storage_module)
+
 /* The subscriptions set and removed earlier in the same transaction (one
    SETMETADATA with several entries): the storage shows them only after the
    commit, so the limit (WP-07) counts them from here. */
 struct webpush_metadata_trans {
 	union mailbox_transaction_module_context module_ctx;
 	ARRAY_TYPE(const_string) added, removed;
+
+	/* The abuse state (WP-20) as this transaction changed it. It is
+	   written in a transaction of its own after this one ended, committed
+	   or not (a refused subscription counts as a failure): not while this
+	   one is open, since a dict may allow only one open transaction per
+	   connection (Dovecot's Redis dict panics on a second one). */
+	struct webpush_abuse_state abuse;
+	bool abuse_read:1;
+	bool abuse_changed:1;
 };
 
 static MODULE_CONTEXT_DEFINE_INIT(webpush_metadata_storage_module,
@@ -47,17 +59,6 @@ webpush_metadata_trans_get(struct mailbox_transaction_context *t)
 		MODULE_CONTEXT_SET(t, webpush_metadata_storage_module, wt);
 	}
 	return wt;
-}
-
-static bool ids_contain(const ARRAY_TYPE(const_string) *ids, const char *id)
-{
-	const char *cur;
-
-	array_foreach_elem(ids, cur) {
-		if (strcmp(cur, id) == 0)
-			return TRUE;
-	}
-	return FALSE;
 }
 
 static void ids_remove(ARRAY_TYPE(const_string) *ids, const char *id)
@@ -83,7 +84,7 @@ webpush_metadata_trans_note(struct mailbox_transaction_context *t,
 
 	id = p_strdup(t->box->pool, id);
 	ids_remove(added ? &wt->removed : &wt->added, id);
-	if (!ids_contain(added ? &wt->added : &wt->removed, id))
+	if (!webpush_storage_ids_contain(added ? &wt->added : &wt->removed, id))
 		array_push_back(added ? &wt->added : &wt->removed, &id);
 }
 
@@ -141,31 +142,59 @@ webpush_metadata_value(struct mailbox *box,
 	return 1;
 }
 
+/* The abuse state as transaction t sees it, in state_r. Returns 0, or -1
+   with the error set in the storage. */
+static int
+webpush_metadata_abuse_get(struct mailbox_transaction_context *t,
+			   struct push_coi_user *puser,
+			   struct webpush_abuse_state *state_r)
+{
+	struct webpush_metadata_trans *wt = webpush_metadata_trans_get(t);
+	const char *error;
+
+	if (!wt->abuse_read) {
+		if (webpush_storage_abuse_read(t->box, &wt->abuse,
+					       &error) < 0) {
+			e_error(puser->event,
+				"Reading the WebPush abuse state: %s", error);
+			return webpush_metadata_error(t->box, MAIL_ERROR_TEMP,
+				MAIL_ERRSTR_CRITICAL_MSG);
+		}
+		wt->abuse_read = TRUE;
+	}
+	*state_r = wt->abuse;
+	return 0;
+}
+
+/* Keeps state as the abuse state to write when t ends. */
+static void
+webpush_metadata_abuse_set(struct mailbox_transaction_context *t,
+			   const struct webpush_abuse_state *state)
+{
+	struct webpush_metadata_trans *wt = webpush_metadata_trans_get(t);
+
+	wt->abuse = *state;
+	wt->abuse_changed = TRUE;
+}
+
 /* Records a failed subscription or validation for the lockout (WP-20). */
 static void
 webpush_metadata_note_failure(struct push_coi_user *puser,
-			      struct mailbox *box)
+			      struct mailbox_transaction_context *t)
 {
 	struct webpush_abuse_state state;
-	const char *error;
 
 	if (puser->wp_set.abuse.fail_max == 0)
 		return;
-	if (webpush_storage_abuse_read(box, &state, &error) < 0) {
-		e_error(puser->event, "Reading the WebPush abuse state: %s",
-			error);
+	if (webpush_metadata_abuse_get(t, puser, &state) < 0)
 		return;
-	}
 	if (webpush_abuse_note_failure(&state, &puser->wp_set.abuse,
 				       ioloop_time)) {
 		e_info(puser->event, "Too many failed WebPush subscriptions "
 		       "or validations: new subscriptions refused for %u s",
 		       puser->wp_set.abuse.lockout_secs);
 	}
-	if (webpush_storage_abuse_write(box, &state, &error) < 0) {
-		e_error(puser->event, "Writing the WebPush abuse state: %s",
-			error);
-	}
+	webpush_metadata_abuse_set(t, &state);
 }
 
 static int
@@ -203,7 +232,7 @@ webpush_metadata_validate(struct mailbox_transaction_context *t,
 		puser->wp_set.validation_timeout_secs)) {
 		e_debug(puser->event, "Invalid validation for subscription %s",
 			id);
-		webpush_metadata_note_failure(puser, box);
+		webpush_metadata_note_failure(puser, t);
 		return webpush_metadata_error(box, MAIL_ERROR_PARAMS,
 					      WEBPUSH_INVALID_VALIDATION);
 	}
@@ -244,7 +273,8 @@ webpush_metadata_count_others(struct mailbox_transaction_context *t,
 	}
 	array_foreach(&subs, sub) {
 		array_push_back(&stored_ids, &sub->id);
-		if (strcmp(sub->id, id) == 0 || ids_contain(&wt->removed, sub->id))
+		if (strcmp(sub->id, id) == 0 ||
+		    webpush_storage_ids_contain(&wt->removed, sub->id))
 			continue;
 		if (webpush_subscription_is_expired(&sub->sub, ioloop_time,
 				puser->wp_set.validation_timeout_secs)) {
@@ -262,7 +292,8 @@ webpush_metadata_count_others(struct mailbox_transaction_context *t,
 	}
 	/* set earlier in this transaction, not committed yet */
 	array_foreach_elem(&wt->added, added) {
-		if (strcmp(added, id) != 0 && !ids_contain(&stored_ids, added))
+		if (strcmp(added, id) != 0 &&
+		    !webpush_storage_ids_contain(&stored_ids, added))
 			(*count_r)++;
 	}
 	return 0;
@@ -297,12 +328,8 @@ webpush_metadata_subscribe(struct mailbox_transaction_context *t,
 		return 0;
 	}
 
-	if (webpush_storage_abuse_read(box, &state, &error) < 0) {
-		e_error(puser->event, "Reading the WebPush abuse state: %s",
-			error);
-		return webpush_metadata_error(box, MAIL_ERROR_TEMP,
-					      MAIL_ERRSTR_CRITICAL_MSG);
-	}
+	if (webpush_metadata_abuse_get(t, puser, &state) < 0)
+		return -1;
 	if (webpush_abuse_check_create(&state, &puser->wp_set.abuse,
 				       ioloop_time, &error) < 0) {
 		e_info(puser->event, "Subscription %s refused: %s", id, error);
@@ -313,14 +340,14 @@ webpush_metadata_subscribe(struct mailbox_transaction_context *t,
 	    webpush_subscription_parse(pool_datastack_create(), json,
 				       strlen(json), ioloop_time, &sub,
 				       &error) < 0) {
-		webpush_metadata_note_failure(puser, box);
+		webpush_metadata_note_failure(puser, t);
 		return webpush_metadata_error(box, MAIL_ERROR_PARAMS,
 			t_strdup_printf("invalid subscription: %s", error));
 	}
 	if (webpush_endpoint_parse(sub.endpoint, puser->endpoint_set,
 				   pool_datastack_create(), &endpoint,
 				   &error) < 0) {
-		webpush_metadata_note_failure(puser, box);
+		webpush_metadata_note_failure(puser, t);
 		return webpush_metadata_error(box, MAIL_ERROR_PARAMS,
 			t_strdup_printf("invalid subscription: "
 					"resource.endpoint: %s", error));
@@ -342,10 +369,7 @@ webpush_metadata_subscribe(struct mailbox_transaction_context *t,
 	webpush_metadata_trans_note(t, id, TRUE);
 
 	webpush_abuse_note_create(&state, &puser->wp_set.abuse, ioloop_time);
-	if (webpush_storage_abuse_write(box, &state, &error) < 0) {
-		e_error(puser->event, "Writing the WebPush abuse state: %s",
-			error);
-	}
+	webpush_metadata_abuse_set(t, &state);
 
 	/* the validation push (WP-08) goes out from the ioloop: the
 	   command does not wait for the push service */
@@ -530,6 +554,62 @@ static const struct mailbox_attribute_internal webpush_iattr = {
 	.set = webpush_metadata_iset,
 	.iter = webpush_metadata_iter,
 };
+
+/* Writes the abuse state that the ended transaction changed (wt). */
+static void
+webpush_metadata_trans_ended(struct mailbox *box,
+			     struct webpush_metadata_trans *wt)
+{
+	struct push_coi_user *puser =
+		PUSH_COI_USER_CONTEXT(box->storage->user);
+	const char *error;
+
+	if (wt == NULL || !wt->abuse_changed)
+		return;
+	wt->abuse_changed = FALSE;
+	if (webpush_storage_abuse_write(box, &wt->abuse, &error) < 0) {
+		e_error(puser != NULL ? puser->event : box->event,
+			"Writing the WebPush abuse state: %s", error);
+	}
+}
+
+static int
+webpush_metadata_transaction_commit(struct mailbox_transaction_context *t,
+	struct mail_transaction_commit_changes *changes_r)
+{
+	struct mailbox *box = t->box;
+	union mailbox_module_context *mbox = WEBPUSH_METADATA_CONTEXT(box);
+	struct webpush_metadata_trans *wt = WEBPUSH_METADATA_TRANS_CONTEXT(t);
+	int ret;
+
+	ret = mbox->super.transaction_commit(t, changes_r);
+	webpush_metadata_trans_ended(box, wt);
+	return ret;
+}
+
+static void
+webpush_metadata_transaction_rollback(struct mailbox_transaction_context *t)
+{
+	struct mailbox *box = t->box;
+	union mailbox_module_context *mbox = WEBPUSH_METADATA_CONTEXT(box);
+	struct webpush_metadata_trans *wt = WEBPUSH_METADATA_TRANS_CONTEXT(t);
+
+	mbox->super.transaction_rollback(t);
+	webpush_metadata_trans_ended(box, wt);
+}
+
+void webpush_metadata_mailbox_allocated(struct mailbox *box)
+{
+	struct mailbox_vfuncs *v = box->vlast;
+	union mailbox_module_context *mbox;
+
+	mbox = p_new(box->pool, union mailbox_module_context, 1);
+	mbox->super = *v;
+	box->vlast = &mbox->super;
+	v->transaction_commit = webpush_metadata_transaction_commit;
+	v->transaction_rollback = webpush_metadata_transaction_rollback;
+	MODULE_CONTEXT_SET_SELF(box, webpush_metadata_storage_module, mbox);
+}
 
 void webpush_metadata_register(void)
 {

@@ -14,6 +14,11 @@
    enabled imap_metadata (CS-02); values are checked here and stored by
    webpush-storage. */
 
+/* The mailbox_allocated hook: WebPush state that a SETMETADATA changes
+   outside its own transaction (the abuse state of WP-20) is written when
+   that transaction ends. */
+void webpush_metadata_mailbox_allocated(struct mailbox *box);
+
 /* Registers and unregisters the internal attribute (once per process,
    from the plugin's init and deinit). */
 void webpush_metadata_register(void);

@@ -17,6 +17,18 @@
 #define WEBPUSH_DEFAULT_FAIL_MAX 5
 #define WEBPUSH_DEFAULT_LOCKOUT_SECS (60 * 60)
 
+#define WEBPUSH_STORAGE_TRANS_CONTEXT(obj) \
+	MODULE_CONTEXT(obj, webpush_storage_module)
+
+/* The subscription index of a transaction that changes it. */
+struct webpush_storage_trans {
+	union mailbox_transaction_module_context module_ctx;
+	ARRAY_TYPE(const_string) ids;
+};
+
+static MODULE_CONTEXT_DEFINE_INIT(webpush_storage_module,
+				  &mail_storage_module_register);
+
 static int
 setting_uint(struct mail_user *user, const char *name, unsigned int def,
 	     unsigned int *value_r, const char **error_r)
@@ -135,6 +147,18 @@ struct mailbox *webpush_storage_inbox_alloc(struct mail_user *user)
 			     MAILBOX_FLAG_ATTRIBUTE_SESSION);
 }
 
+bool webpush_storage_ids_contain(const ARRAY_TYPE(const_string) *ids,
+				 const char *id)
+{
+	const char *cur;
+
+	array_foreach_elem(ids, cur) {
+		if (strcmp(cur, id) == 0)
+			return TRUE;
+	}
+	return FALSE;
+}
+
 static const char *webpush_storage_key(const char *id)
 {
 	return t_strconcat(WEBPUSH_ATTR_SUBSCRIPTIONS, id, NULL);
@@ -209,39 +233,48 @@ int webpush_storage_get(struct mailbox *box, struct event *event,
 	return 1;
 }
 
+/* Splits the stored index into IDs, skipping anything that is not one. */
+static void
+webpush_storage_index_parse(const char *text, pool_t pool,
+			    ARRAY_TYPE(const_string) *ids)
+{
+	const char *const *words, *id;
+
+	if (text == NULL)
+		return;
+	for (words = t_strsplit_spaces(text, " "); *words != NULL; words++) {
+		if (!webpush_subscription_id_is_valid(*words))
+			continue;
+		id = p_strdup(pool, webpush_subscription_id_normalize(*words));
+		if (!webpush_storage_ids_contain(ids, id))
+			array_push_back(ids, &id);
+	}
+}
+
 int webpush_storage_list(struct mailbox *box, struct event *event,
 			 pool_t pool,
 			 ARRAY_TYPE(webpush_stored_subscription) *subs,
 			 const char **error_r)
 {
-	struct mailbox_attribute_iter *iter;
 	struct webpush_stored_subscription sub;
 	ARRAY_TYPE(const_string) ids;
-	const char *key, *id;
-	int ret = 0;
+	const char *text, *id, *json;
+	int ret;
 
-	t_array_init(&ids, 8);
-	iter = box->v.attribute_iter_init(box, MAIL_ATTRIBUTE_TYPE_PRIVATE,
-					  WEBPUSH_ATTR_SUBSCRIPTIONS);
-	while ((key = box->v.attribute_iter_next(iter)) != NULL) {
-		/* only direct children: IDs never contain '/' */
-		if (strchr(key, '/') == NULL && key[0] != '\0') {
-			key = t_strdup(key);
-			array_push_back(&ids, &key);
-		}
-	}
-	if (box->v.attribute_iter_deinit(iter) < 0) {
-		*error_r = mailbox_get_last_internal_error(box, NULL);
+	/* The index, not an iteration of the attribute dict: a dict that
+	   cannot iterate (Redis) works too, and it costs one lookup. */
+	if (webpush_attr_get(box, WEBPUSH_ATTR_INDEX, &text, error_r) < 0)
 		return -1;
-	}
+	t_array_init(&ids, 8);
+	webpush_storage_index_parse(text, pool_datastack_create(), &ids);
 
 	array_foreach_elem(&ids, id) {
-		const char *json;
-
 		ret = webpush_attr_get(box, webpush_storage_key(id), &json,
 				       error_r);
 		if (ret < 0)
 			return -1;
+		/* ret == 0: removed by a writer whose index update lost a
+		   race; the next change of the index drops it */
 		if (ret > 0 &&
 		    webpush_storage_parse(event, id, json, pool, &sub) == 0)
 			array_push_back(subs, &sub);
@@ -249,33 +282,90 @@ int webpush_storage_list(struct mailbox *box, struct event *event,
 	return 0;
 }
 
+/* The index as transaction t leaves it: read at the first change in t,
+   since the attribute storage shows t's own changes only after the
+   commit. */
+static ARRAY_TYPE(const_string) *
+webpush_storage_trans_index(struct mailbox_transaction_context *t)
+{
+	struct webpush_storage_trans *wt = WEBPUSH_STORAGE_TRANS_CONTEXT(t);
+	const char *text, *error;
+
+	if (wt != NULL)
+		return &wt->ids;
+	if (webpush_attr_get(t->box, WEBPUSH_ATTR_INDEX, &text, &error) < 0)
+		return NULL;
+	/* the mailbox lives at least as long as its transaction */
+	wt = p_new(t->box->pool, struct webpush_storage_trans, 1);
+	p_array_init(&wt->ids, t->box->pool, 8);
+	webpush_storage_index_parse(text, t->box->pool, &wt->ids);
+	MODULE_CONTEXT_SET(t, webpush_storage_module, wt);
+	return &wt->ids;
+}
+
 int webpush_storage_set(struct mailbox_transaction_context *t, const char *id,
 			const struct webpush_subscription *sub)
 {
-	return webpush_attr_set(t, webpush_storage_key(id),
-				sub == NULL ? NULL :
-				webpush_subscription_to_json(sub));
+	ARRAY_TYPE(const_string) *ids;
+	const char *const *cur;
+	unsigned int i, count;
+	bool changed = FALSE;
+
+	ids = webpush_storage_trans_index(t);
+	if (ids == NULL)
+		return -1;
+	if (webpush_attr_set(t, webpush_storage_key(id),
+			     sub == NULL ? NULL :
+			     webpush_subscription_to_json(sub)) < 0)
+		return -1;
+
+	if (sub != NULL && !webpush_storage_ids_contain(ids, id)) {
+		id = p_strdup(t->box->pool, id);
+		array_push_back(ids, &id);
+		changed = TRUE;
+	} else if (sub == NULL) {
+		cur = array_get(ids, &count);
+		for (i = 0; i < count; i++) {
+			if (strcmp(cur[i], id) == 0) {
+				array_delete(ids, i, 1);
+				changed = TRUE;
+				break;
+			}
+		}
+	}
+	if (!changed)
+		return 0;
+	return webpush_attr_set(t, WEBPUSH_ATTR_INDEX, array_count(ids) == 0 ?
+				NULL : t_array_const_string_join(ids, " "));
 }
 
-/* Runs one attribute change in a transaction of its own. */
 static int
-webpush_attr_set_commit(struct mailbox *box, const char *key,
-			const char *value, const char **error_r)
+webpush_storage_trans_begin(struct mailbox *box,
+			    struct mailbox_transaction_context **t_r,
+			    const char **error_r)
 {
-	struct mailbox_transaction_context *t;
-
 	if (mailbox_open(box) < 0) {
 		*error_r = mailbox_get_last_internal_error(box, NULL);
 		return -1;
 	}
-	t = mailbox_transaction_begin(box, MAILBOX_TRANSACTION_FLAG_EXTERNAL,
-				      "webpush attribute");
-	if (webpush_attr_set(t, key, value) < 0) {
+	*t_r = mailbox_transaction_begin(box, MAILBOX_TRANSACTION_FLAG_EXTERNAL,
+					 "webpush attribute");
+	return 0;
+}
+
+/* Commits t when ret is 0, rolls it back otherwise. */
+static int
+webpush_storage_trans_end(struct mailbox_transaction_context **_t, int ret,
+			  const char **error_r)
+{
+	struct mailbox *box = (*_t)->box;
+
+	if (ret < 0) {
 		*error_r = mailbox_get_last_internal_error(box, NULL);
-		mailbox_transaction_rollback(&t);
+		mailbox_transaction_rollback(_t);
 		return -1;
 	}
-	if (mailbox_transaction_commit(&t) < 0) {
+	if (mailbox_transaction_commit(_t) < 0) {
 		*error_r = mailbox_get_last_internal_error(box, NULL);
 		return -1;
 	}
@@ -285,8 +375,12 @@ webpush_attr_set_commit(struct mailbox *box, const char *key,
 int webpush_storage_delete(struct mailbox *box, const char *id,
 			   const char **error_r)
 {
-	return webpush_attr_set_commit(box, webpush_storage_key(id), NULL,
-				       error_r);
+	struct mailbox_transaction_context *t;
+
+	if (webpush_storage_trans_begin(box, &t, error_r) < 0)
+		return -1;
+	return webpush_storage_trans_end(&t, webpush_storage_set(t, id, NULL),
+					 error_r);
 }
 
 int webpush_storage_abuse_read(struct mailbox *box,
@@ -306,7 +400,11 @@ int webpush_storage_abuse_write(struct mailbox *box,
 				const struct webpush_abuse_state *state,
 				const char **error_r)
 {
-	return webpush_attr_set_commit(box, WEBPUSH_ATTR_ABUSE,
-				       webpush_abuse_state_to_str(state),
-				       error_r);
+	struct mailbox_transaction_context *t;
+
+	if (webpush_storage_trans_begin(box, &t, error_r) < 0)
+		return -1;
+	return webpush_storage_trans_end(&t, webpush_attr_set(t,
+		WEBPUSH_ATTR_ABUSE, webpush_abuse_state_to_str(state)),
+		error_r);
 }

@@ -12,7 +12,15 @@
      vendor/vendor.dovecot/pvt/server/vendor/vendor.dovecot/webpush/
        subscriptions/<id>                                      (storage)
 
-   with <id> in lower case and the canonical JSON as value. The abuse
+   with <id> in lower case and the canonical JSON as value. The IDs are
+   also kept, separated by spaces, in one index attribute under the
+   server's pvt/ prefix: listing reads the index instead of iterating the
+   attribute dict, which Dovecot's Redis dict cannot do. Every change goes
+   through webpush_storage_set(), which updates both in one transaction;
+   the index is the truth, so a subscription key outside it is not listed.
+   Two servers changing the subscriptions of one user at the same instant
+   can race on the index (the last writer wins); a director or proxy that
+   keeps each user on one backend avoids that. The abuse
    state (webpush-abuse.h) lives under the server's pvt/ prefix, which no
    IMAP command can reach. Everything here goes to the attribute storage
    directly (the mailbox's attribute vfuncs), below the internal attribute
@@ -33,6 +41,9 @@
 #define WEBPUSH_ATTR_SUBKEY_SUBSCRIPTIONS "subscriptions"
 #define WEBPUSH_ATTR_SUBSCRIPTIONS \
 	WEBPUSH_ATTR_KEY WEBPUSH_ATTR_SUBKEY_SUBSCRIPTIONS "/"
+#define WEBPUSH_ATTR_INDEX \
+	MAILBOX_ATTRIBUTE_PREFIX_DOVECOT_PVT_SERVER \
+	MAILBOX_ATTRIBUTE_PREFIX_DOVECOT_PVT "webpush-subscriptions"
 #define WEBPUSH_ATTR_ABUSE \
 	MAILBOX_ATTRIBUTE_PREFIX_DOVECOT_PVT_SERVER \
 	MAILBOX_ATTRIBUTE_PREFIX_DOVECOT_PVT "webpush-abuse"
@@ -81,6 +92,10 @@ ARRAY_DEFINE_TYPE(webpush_stored_subscription,
 bool webpush_subscription_is_expired(const struct webpush_subscription *sub,
 				     time_t now, unsigned int timeout_secs);
 
+/* Returns TRUE when ids holds id. */
+bool webpush_storage_ids_contain(const ARRAY_TYPE(const_string) *ids,
+				 const char *id);
+
 /* Opens the INBOX of user for attribute access (server METADATA). */
 struct mailbox *webpush_storage_inbox_alloc(struct mail_user *user);
 
@@ -101,7 +116,8 @@ int webpush_storage_list(struct mailbox *box, struct event *event,
 			 const char **error_r);
 
 /* Stores (sub != NULL) or removes (sub == NULL) subscription id within
-   transaction t. Returns 0 or -1 (error in the storage). */
+   transaction t, and updates the index in t. Returns 0 or -1 (error in
+   the storage). */
 int webpush_storage_set(struct mailbox_transaction_context *t, const char *id,
 			const struct webpush_subscription *sub);
 

@@ -46,6 +46,25 @@ class Redis:
         except OSError:
             return None
 
+    def get(self, key):
+        """The value of key (str), or None when it is not set."""
+        with socket.create_connection(("127.0.0.1", self.port), timeout=2) as s:
+            s.sendall(("*2\r\n$3\r\nGET\r\n$%d\r\n%s\r\n" %
+                       (len(key.encode()), key)).encode())
+            data = b""
+            while not data.endswith(b"\r\n") or data.startswith(b"$") and \
+                    data.count(b"\r\n") < 2 and not data.startswith(b"$-1"):
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+        head, _, rest = data.decode(errors="replace").partition("\r\n")
+        if head == "$-1":
+            return None
+        if not head.startswith("$"):
+            raise RuntimeError("redis GET %s: %s" % (key, head))
+        return rest[:int(head[1:])]
+
     def keys(self, pattern="*"):
         with socket.create_connection(("127.0.0.1", self.port), timeout=2) as s:
             s.sendall(("*2\r\n$4\r\nKEYS\r\n$%d\r\n%s\r\n" % (len(pattern), pattern)).encode())
