@@ -104,6 +104,12 @@ class TwoServersOneRedis(RedisCluster):
                         self.redis.keys())
         c2 = two.imap("alice")
         self.assertEqual(c2.getmeta(COI + "/enabled"), "yes")
+        # DEPTH (CS-08) lists the COI entries without iterating the dict,
+        # which Redis cannot do
+        res, entries = c2.getmetadata("/private/vendor/vendor.dovecot/coi", depth="infinity")
+        self.assertTrue(res.ok, res)
+        self.assertEqual(entries, {COI + "/enabled": "yes", COI + "/message-filter": "none",
+                                   COI + "/mailbox-root": "COI"})
         c2.logout()
 
     def test_coi_config_set_on_one_server_files_deliveries_on_the_other(self):
@@ -225,6 +231,12 @@ class TwoServersWebPush(RedisCluster):
         self.assertNotIn("dave-phone-1", out)
         self.assertIn("dave-phone-2", out)
         c1 = one.imap("dave")
+        res, entries = c1.getmetadata("/private/vendor/vendor.dovecot/webpush", depth="infinity")
+        self.assertTrue(res.ok, res)
+        # DEPTH (WP-12) lists the WebPush entries without iterating the
+        # dict, which Redis cannot do
+        self.assertEqual(sorted(entries), [sub_entry("dave-phone-2"),
+                                           "/private/vendor/vendor.dovecot/webpush/vapid"])
         self.assertIsNone(c1.getmeta(sub_entry("dave-phone-1")))
         self.assertIn("dave-phone-2", c1.getmeta(sub_entry("dave-phone-2")))
         c1.logout()

@@ -8,6 +8,8 @@
 #include "mail-namespace.h"
 #include "mail-storage-private.h"
 #include "mailbox-attribute.h"
+#include "mail-storage-hooks.h"
+#include "coi-attr-iter.h"
 #include "coi-plugin.h"
 #include "coi-config.h"
 #include "coi-config-value.h"
@@ -26,8 +28,10 @@ struct coi_attr_pending {
 	const char *enabled, *message_filter, *mailbox_root;
 };
 
-static MODULE_CONTEXT_DEFINE_INIT(coi_attr_transaction_module,
+static MODULE_CONTEXT_DEFINE_INIT(coi_attr_storage_module,
 				  &mail_storage_module_register);
+#define COI_ATTR_CONTEXT(obj) \
+	MODULE_CONTEXT_REQUIRE(obj, coi_attr_storage_module)
 
 /* A value of a COI entry, as octets, or NIL. */
 struct coi_attr_value {
@@ -331,7 +335,7 @@ coi_attr_pending_apply(struct mailbox_transaction_context *t,
 		       struct coi_config_stored *stored)
 {
 	struct coi_attr_pending *pending =
-		MODULE_CONTEXT(t, coi_attr_transaction_module);
+		MODULE_CONTEXT(t, coi_attr_storage_module);
 
 	if (pending == NULL)
 		return;
@@ -352,7 +356,7 @@ coi_attr_pending_record(struct mailbox_transaction_context *t,
 			const struct coi_attr_value *value)
 {
 	struct coi_attr_pending *pending =
-		MODULE_CONTEXT(t, coi_attr_transaction_module);
+		MODULE_CONTEXT(t, coi_attr_storage_module);
 	pool_t pool = t->box->pool;
 	const char *str = value->nil ? NULL :
 		p_strndup(pool, value->data, value->size);
@@ -360,7 +364,7 @@ coi_attr_pending_record(struct mailbox_transaction_context *t,
 	if (pending == NULL) {
 		/* freed with the mailbox, like the transaction's owner */
 		pending = p_new(pool, struct coi_attr_pending, 1);
-		MODULE_CONTEXT_SET(t, coi_attr_transaction_module, pending);
+		MODULE_CONTEXT_SET(t, coi_attr_storage_module, pending);
 	}
 	switch (entry) {
 	case COI_CONFIG_ENTRY_ENABLED:
@@ -533,8 +537,61 @@ static const struct mailbox_attribute_internal coi_iattr_shared = {
 	.set = coi_attr_refuse_shared,
 };
 
-void coi_attributes_init(void)
+/* The COI keys stored below COI_ATTR_PREFIX are the fixed ones that
+   coi_attr_iter() lists, so an iteration there does not ask the attribute
+   dict (coi-attr-iter.h): GETMETADATA DEPTH on the COI entries (CS-08)
+   works on Dovecot's Redis dict, which cannot iterate. */
+static struct mailbox_attribute_iter *
+coi_attr_iter_init(struct mailbox *box, enum mail_attribute_type type_flags,
+		   const char *prefix)
 {
+	union mailbox_module_context *mbox = COI_ATTR_CONTEXT(box);
+
+	if (coi_attr_iter_owns(type_flags, prefix, COI_ATTR_PREFIX))
+		return coi_attr_iter_skip_init(box);
+	return mbox->super.attribute_iter_init(box, type_flags, prefix);
+}
+
+static const char *coi_attr_iter_next(struct mailbox_attribute_iter *iter)
+{
+	union mailbox_module_context *mbox = COI_ATTR_CONTEXT(iter->box);
+
+	if (coi_attr_iter_is_skip(iter))
+		return NULL;
+	return mbox->super.attribute_iter_next(iter);
+}
+
+static int coi_attr_iter_deinit(struct mailbox_attribute_iter *iter)
+{
+	union mailbox_module_context *mbox = COI_ATTR_CONTEXT(iter->box);
+
+	if (!coi_attr_iter_is_skip(iter))
+		return mbox->super.attribute_iter_deinit(iter);
+	coi_attr_iter_skip_deinit(iter);
+	return 0;
+}
+
+static void coi_attributes_mailbox_allocated(struct mailbox *box)
+{
+	struct mailbox_vfuncs *v = box->vlast;
+	union mailbox_module_context *mbox;
+
+	mbox = p_new(box->pool, union mailbox_module_context, 1);
+	mbox->super = *v;
+	box->vlast = &mbox->super;
+	v->attribute_iter_init = coi_attr_iter_init;
+	v->attribute_iter_next = coi_attr_iter_next;
+	v->attribute_iter_deinit = coi_attr_iter_deinit;
+	MODULE_CONTEXT_SET_SELF(box, coi_attr_storage_module, mbox);
+}
+
+static struct mail_storage_hooks coi_attributes_hooks = {
+	.mailbox_allocated = coi_attributes_mailbox_allocated,
+};
+
+void coi_attributes_init(struct module *module)
+{
+	mail_storage_hooks_add(module, &coi_attributes_hooks);
 	mailbox_attribute_register_internal(&coi_iattr_private);
 	mailbox_attribute_register_internal(&coi_iattr_private_root);
 	mailbox_attribute_register_internal(&coi_iattr_shared);
@@ -545,4 +602,5 @@ void coi_attributes_deinit(void)
 	mailbox_attribute_unregister_internal(&coi_iattr_shared);
 	mailbox_attribute_unregister_internal(&coi_iattr_private_root);
 	mailbox_attribute_unregister_internal(&coi_iattr_private);
+	mail_storage_hooks_remove(&coi_attributes_hooks);
 }

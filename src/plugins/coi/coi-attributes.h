@@ -13,9 +13,10 @@
      entries the user never set, and lists all three for DEPTH,
    - is marked VALIDATED, so it works with imap_metadata = no as well.
 
-   Values the user set are stored in the attribute dictionary as usual. */
+   Values the user set are stored in the attribute dictionary as usual;
+   listing them does not iterate the dictionary (coi-attr-iter.h). */
 
-void coi_attributes_init(void);
+void coi_attributes_init(struct module *module);
 void coi_attributes_deinit(void);
 
 #endif

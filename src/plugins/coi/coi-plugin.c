@@ -57,7 +57,7 @@ static struct mail_storage_hooks coi_mail_storage_hooks = {
 void coi_plugin_init(struct module *module)
 {
 	mail_storage_hooks_add(module, &coi_mail_storage_hooks);
-	coi_attributes_init();
+	coi_attributes_init(module);
 	coi_folder_rules_init(module);
 	coi_deliver_init(module);
 	coi_seen_init(module);

@@ -15,6 +15,7 @@
 #include "webpush-notify.h"
 #include "push-coi-plugin.h"
 #include "push-coi-events.h"
+#include "coi-attr-iter.h"
 #include "webpush-metadata.h"
 
 #define WEBPUSH_SUBKEY_VALIDATE "validate"
@@ -24,6 +25,10 @@
 
 #define WEBPUSH_METADATA_CONTEXT(obj) \
 	MODULE_CONTEXT_REQUIRE(obj, webpush_metadata_storage_module)
+
+struct webpush_metadata_mailbox {
+	union mailbox_module_context module_ctx;
+};
 
 /* The subscriptions set and removed earlier in the same transaction (one
    SETMETADATA with several entries): the storage shows them only after the
@@ -578,11 +583,11 @@ webpush_metadata_transaction_commit(struct mailbox_transaction_context *t,
 	struct mail_transaction_commit_changes *changes_r)
 {
 	struct mailbox *box = t->box;
-	union mailbox_module_context *mbox = WEBPUSH_METADATA_CONTEXT(box);
+	struct webpush_metadata_mailbox *wbox = WEBPUSH_METADATA_CONTEXT(box);
 	struct webpush_metadata_trans *wt = WEBPUSH_METADATA_TRANS_CONTEXT(t);
 	int ret;
 
-	ret = mbox->super.transaction_commit(t, changes_r);
+	ret = wbox->module_ctx.super.transaction_commit(t, changes_r);
 	webpush_metadata_trans_ended(box, wt);
 	return ret;
 }
@@ -591,24 +596,67 @@ static void
 webpush_metadata_transaction_rollback(struct mailbox_transaction_context *t)
 {
 	struct mailbox *box = t->box;
-	union mailbox_module_context *mbox = WEBPUSH_METADATA_CONTEXT(box);
+	struct webpush_metadata_mailbox *wbox = WEBPUSH_METADATA_CONTEXT(box);
 	struct webpush_metadata_trans *wt = WEBPUSH_METADATA_TRANS_CONTEXT(t);
 
-	mbox->super.transaction_rollback(t);
+	wbox->module_ctx.super.transaction_rollback(t);
 	webpush_metadata_trans_ended(box, wt);
+}
+
+/* Everything stored below webpush/ is listed by webpush_metadata_iter()
+   (the VAPID key and the subscription index), so an iteration there does
+   not ask the attribute dict: Dovecot's Redis dict cannot iterate, and
+   GETMETADATA DEPTH on the WebPush entries (WP-12) works on it too. */
+static struct mailbox_attribute_iter *
+webpush_metadata_attribute_iter_init(struct mailbox *box,
+				     enum mail_attribute_type type_flags,
+				     const char *prefix)
+{
+	struct webpush_metadata_mailbox *wbox = WEBPUSH_METADATA_CONTEXT(box);
+
+	if (coi_attr_iter_owns(type_flags, prefix, WEBPUSH_ATTR_KEY))
+		return coi_attr_iter_skip_init(box);
+	return wbox->module_ctx.super.attribute_iter_init(box, type_flags,
+							  prefix);
+}
+
+static const char *
+webpush_metadata_attribute_iter_next(struct mailbox_attribute_iter *iter)
+{
+	struct webpush_metadata_mailbox *wbox =
+		WEBPUSH_METADATA_CONTEXT(iter->box);
+
+	if (coi_attr_iter_is_skip(iter))
+		return NULL;
+	return wbox->module_ctx.super.attribute_iter_next(iter);
+}
+
+static int
+webpush_metadata_attribute_iter_deinit(struct mailbox_attribute_iter *iter)
+{
+	struct webpush_metadata_mailbox *wbox =
+		WEBPUSH_METADATA_CONTEXT(iter->box);
+
+	if (!coi_attr_iter_is_skip(iter))
+		return wbox->module_ctx.super.attribute_iter_deinit(iter);
+	coi_attr_iter_skip_deinit(iter);
+	return 0;
 }
 
 void webpush_metadata_mailbox_allocated(struct mailbox *box)
 {
 	struct mailbox_vfuncs *v = box->vlast;
-	union mailbox_module_context *mbox;
+	struct webpush_metadata_mailbox *wbox;
 
-	mbox = p_new(box->pool, union mailbox_module_context, 1);
-	mbox->super = *v;
-	box->vlast = &mbox->super;
+	wbox = p_new(box->pool, struct webpush_metadata_mailbox, 1);
+	wbox->module_ctx.super = *v;
+	box->vlast = &wbox->module_ctx.super;
 	v->transaction_commit = webpush_metadata_transaction_commit;
 	v->transaction_rollback = webpush_metadata_transaction_rollback;
-	MODULE_CONTEXT_SET_SELF(box, webpush_metadata_storage_module, mbox);
+	v->attribute_iter_init = webpush_metadata_attribute_iter_init;
+	v->attribute_iter_next = webpush_metadata_attribute_iter_next;
+	v->attribute_iter_deinit = webpush_metadata_attribute_iter_deinit;
+	MODULE_CONTEXT_SET(box, webpush_metadata_storage_module, wbox);
 }
 
 void webpush_metadata_register(void)

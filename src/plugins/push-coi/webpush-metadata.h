@@ -16,7 +16,8 @@
 
 /* The mailbox_allocated hook: WebPush state that a SETMETADATA changes
    outside its own transaction (the abuse state of WP-20) is written when
-   that transaction ends. */
+   that transaction ends, and listing the entries below webpush/ does not
+   iterate the attribute dict (webpush-storage keeps an index). */
 void webpush_metadata_mailbox_allocated(struct mailbox *box);
 
 /* Registers and unregisters the internal attribute (once per process,

@@ -1,0 +1,66 @@
+/* Copyright (c) the dovecot-coi authors, see the included COPYING file */
+
+#include "lib.h"
+#include "array.h"
+#include "mail-storage-private.h"
+#include "coi-attr-iter.h"
+
+/* The live skip iterations of this plugin (of the process): few, and each
+   lives only while one GETMETADATA lists entries. */
+static ARRAY(struct mailbox_attribute_iter *) skip_iters;
+
+bool coi_attr_iter_owns(enum mail_attribute_type type_flags,
+			const char *prefix, const char *owned_prefix)
+{
+	return (type_flags & MAIL_ATTRIBUTE_TYPE_MASK) ==
+		MAIL_ATTRIBUTE_TYPE_PRIVATE && str_begins(prefix, owned_prefix);
+}
+
+struct mailbox_attribute_iter *coi_attr_iter_skip_init(struct mailbox *box)
+{
+	struct mailbox_attribute_iter *iter;
+
+	iter = i_new(struct mailbox_attribute_iter, 1);
+	iter->box = box;
+	if (!array_is_created(&skip_iters))
+		i_array_init(&skip_iters, 4);
+	array_push_back(&skip_iters, &iter);
+	return iter;
+}
+
+static bool
+coi_attr_iter_find(struct mailbox_attribute_iter *iter, unsigned int *idx_r)
+{
+	struct mailbox_attribute_iter *const *iters;
+	unsigned int i, count;
+
+	if (!array_is_created(&skip_iters))
+		return FALSE;
+	iters = array_get(&skip_iters, &count);
+	for (i = 0; i < count; i++) {
+		if (iters[i] == iter) {
+			*idx_r = i;
+			return TRUE;
+		}
+	}
+	return FALSE;
+}
+
+bool coi_attr_iter_is_skip(struct mailbox_attribute_iter *iter)
+{
+	unsigned int idx;
+
+	return coi_attr_iter_find(iter, &idx);
+}
+
+void coi_attr_iter_skip_deinit(struct mailbox_attribute_iter *iter)
+{
+	unsigned int idx;
+
+	if (!coi_attr_iter_find(iter, &idx))
+		i_unreached();
+	array_delete(&skip_iters, idx, 1);
+	if (array_count(&skip_iters) == 0)
+		array_free(&skip_iters);
+	i_free(iter);
+}
