@@ -144,6 +144,15 @@ const char *coi_config_default_root(struct mail_user *user,
 			   NULL);
 }
 
+/* TRUE when the stored values (or the admin default) enable COI. */
+static bool coi_config_stored_enabled(const struct coi_settings *set,
+				      const struct coi_config_stored *stored)
+{
+	if (stored->enabled != NULL)
+		return strcmp(stored->enabled, COI_CONFIG_ENABLED_YES) == 0;
+	return set->default_enabled && !stored->enabled_removed;
+}
+
 void coi_config_from_stored(struct mail_user *user,
 			    const struct coi_settings *set,
 			    const struct coi_config_stored *stored,
@@ -154,13 +163,7 @@ void coi_config_from_stored(struct mail_user *user,
 	char sep = ns == NULL ? '/' : mail_namespace_get_sep(ns);
 
 	i_zero(config_r);
-	if (stored->enabled != NULL) {
-		config_r->enabled =
-			strcmp(stored->enabled, COI_CONFIG_ENABLED_YES) == 0;
-	} else {
-		config_r->enabled = set->default_enabled &&
-			!stored->enabled_removed;
-	}
+	config_r->enabled = coi_config_stored_enabled(set, stored);
 
 	if (stored->message_filter != NULL &&
 	    !coi_message_filter_parse(stored->message_filter, &filter)) {
@@ -193,6 +196,39 @@ static struct mailbox *coi_config_inbox_alloc(struct mail_user *user)
 			     MAILBOX_FLAG_ATTRIBUTE_SESSION);
 }
 
+/* Reads the stored values that decide the configuration under set: the
+   others stay NULL (each read is a dictionary lookup, e.g. a round trip
+   to a dict server). */
+static int
+coi_config_read_stored_used(struct mailbox *inbox,
+			    const struct coi_settings *set,
+			    struct coi_config_stored *stored_r,
+			    const char **error_r)
+{
+	const char *removed = NULL;
+
+	i_zero(stored_r);
+	if (coi_config_get_stored_key(inbox, COI_ATTR_ENABLED,
+				      &stored_r->enabled, error_r) < 0)
+		return -1;
+	/* the removal marker only matters for the admin default */
+	if (stored_r->enabled == NULL && set->default_enabled &&
+	    coi_config_get_stored_key(inbox, COI_ATTR_ENABLED_REMOVED,
+				      &removed, error_r) < 0)
+		return -1;
+	stored_r->enabled_removed = removed != NULL;
+	/* message-filter is NONE while disabled */
+	if (coi_config_stored_enabled(set, stored_r) &&
+	    coi_config_get_stored_key(inbox, COI_ATTR_MESSAGE_FILTER,
+				      &stored_r->message_filter, error_r) < 0)
+		return -1;
+	if (set->mailbox_root_per_user &&
+	    coi_config_get_stored_key(inbox, COI_ATTR_MAILBOX_ROOT,
+				      &stored_r->mailbox_root, error_r) < 0)
+		return -1;
+	return 0;
+}
+
 int coi_config_read(struct mail_user *user, struct coi_config *config_r,
 		    const char **error_r)
 {
@@ -207,12 +243,11 @@ int coi_config_read(struct mail_user *user, struct coi_config *config_r,
 		*error_r = "The user's namespaces are not initialized";
 		return -1;
 	}
-	ret = coi_config_read_stored(inbox, &stored, error_r);
+	coi_settings_read(user, &set);
+	ret = coi_config_read_stored_used(inbox, &set, &stored, error_r);
 	mailbox_free(&inbox);
 	if (ret < 0)
 		return -1;
-
-	coi_settings_read(user, &set);
 	coi_config_from_stored(user, &set, &stored, config_r);
 	return 0;
 }

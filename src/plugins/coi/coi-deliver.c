@@ -26,6 +26,8 @@ struct coi_delivery {
 	struct mail_user *user;
 	/* Full name of <root>/Chats */
 	const char *chats_mailbox;
+	/* Chats opened for the save. */
+	bool chats_opened;
 	/* A transaction that saved into Chats committed. */
 	bool chats_saved;
 };
@@ -61,12 +63,30 @@ static void coi_save_add_keyword(struct mail_save_context *ctx,
 	ctx->data.keywords = merged;
 }
 
+static bool coi_delivery_is_chats_box(struct mailbox *box)
+{
+	struct coi_delivery *delivery = coi_current_delivery;
+
+	return delivery != NULL && box->storage->user == delivery->user &&
+		strcmp(mailbox_get_vname(box), delivery->chats_mailbox) == 0;
+}
+
 static int coi_deliver_copy(struct mail_save_context *ctx, struct mail *mail)
 {
 	struct mailbox *box = ctx->transaction->box;
 	union mailbox_module_context *cbox = COI_DELIVER_CONTEXT(box);
 	struct coi_user *cuser = COI_USER_CONTEXT_REQUIRE(box->storage->user);
+	struct mailbox_metadata metadata;
 
+	if (ctx->saving && coi_delivery_is_chats_box(box)) {
+		/* Ask the mailbox GUID before the save, as Dovecot does for
+		   INBOX (mail_deliver_deduplicate_guid_if_needed()). The list
+		   index asks it after the commit anyway; asked only then,
+		   maildir rewrites dovecot-uidlist on every other delivery
+		   instead of reading its header once. */
+		(void)mailbox_get_metadata(box, MAILBOX_METADATA_GUID,
+					   &metadata);
+	}
 	/* saving: a delivery (mailbox_save_using_mail()), not a COPY */
 	if (ctx->saving && coi_mail_is_chat(mail, cuser->event)) {
 		coi_save_add_keyword(ctx, COI_KEYWORD_CHAT);
@@ -76,12 +96,15 @@ static int coi_deliver_copy(struct mail_save_context *ctx, struct mail *mail)
 	return cbox->super.copy(ctx, mail);
 }
 
-static bool coi_delivery_is_chats_box(struct mailbox *box)
+static int coi_deliver_open(struct mailbox *box)
 {
-	struct coi_delivery *delivery = coi_current_delivery;
+	union mailbox_module_context *cbox = COI_DELIVER_CONTEXT(box);
 
-	return delivery != NULL && box->storage->user == delivery->user &&
-		strcmp(mailbox_get_vname(box), delivery->chats_mailbox) == 0;
+	if (cbox->super.open(box) < 0)
+		return -1;
+	if (coi_delivery_is_chats_box(box))
+		coi_current_delivery->chats_opened = TRUE;
+	return 0;
 }
 
 static int
@@ -113,6 +136,7 @@ static void coi_deliver_mailbox_allocated(struct mailbox *box)
 	cbox = p_new(box->pool, union mailbox_module_context, 1);
 	cbox->super = *v;
 	box->vlast = &cbox->super;
+	v->open = coi_deliver_open;
 	v->copy = coi_deliver_copy;
 	v->transaction_commit = coi_deliver_transaction_commit;
 	MODULE_CONTEXT_SET_SELF(box, coi_deliver_storage_module, cbox);
@@ -128,11 +152,29 @@ static int coi_deliver_next(struct mail_deliver_context *ctx,
 	return 0;
 }
 
+static void
+coi_deliver_chats_unavailable(struct mail_deliver_context *ctx,
+			      struct coi_user *cuser, const char *chats,
+			      const char *default_mailbox, const char *error)
+{
+	e_warning(event_create_passthrough(cuser->event)->
+		  set_name(COI_EVENT_FILING_FALLBACK)->
+		  add_str("reason", COI_FALLBACK_REASON_CHATS_UNAVAILABLE)->
+		  add_str("mode", COI_EVENT_MODE_ACTIVE)->
+		  add_str("mailbox", chats)->
+		  add_str("error", error)->event(),
+		  "Not filing the chat message %s into "
+		  "%s, delivering it to %s: %s",
+		  coi_mail_log_id(ctx->src_mail), chats, default_mailbox,
+		  error);
+}
+
 /* Returns the full name of <root>/Chats when this COI message is to be
-   filed there, else NULL. */
+   filed there, else NULL. With open_check, Chats is also opened once
+   here; else the save finds out whether it opens. */
 static const char *
 coi_deliver_chats_mailbox(struct mail_deliver_context *ctx,
-			  struct coi_user *cuser)
+			  struct coi_user *cuser, bool open_check)
 {
 	struct coi_config config;
 	struct mailbox *box;
@@ -167,7 +209,9 @@ coi_deliver_chats_mailbox(struct mail_deliver_context *ctx,
 	/* Chats must exist (created and subscribed where missing, e.g.
 	   when the admin's defaults enabled COI) and open; else the message
 	   stays where it would go without COI. */
-	if (coi_folders_ensure_chats(ctx->rcpt_user, &config, &error) == 0) {
+	error = NULL;
+	if (coi_folders_ensure_chats(ctx->rcpt_user, &config, &error) == 0 &&
+	    open_check) {
 		box = mailbox_alloc_for_user(ctx->rcpt_user,
 					     config.chats_mailbox,
 					     MAILBOX_FLAG_POST_SESSION);
@@ -176,17 +220,9 @@ coi_deliver_chats_mailbox(struct mail_deliver_context *ctx,
 		mailbox_free(&box);
 	}
 	if (error != NULL) {
-		e_warning(event_create_passthrough(cuser->event)->
-			  set_name(COI_EVENT_FILING_FALLBACK)->
-			  add_str("reason",
-				  COI_FALLBACK_REASON_CHATS_UNAVAILABLE)->
-			  add_str("mode", COI_EVENT_MODE_ACTIVE)->
-			  add_str("mailbox", config.chats_mailbox)->
-			  add_str("error", error)->event(),
-			  "Not filing the chat message %s into "
-			  "%s, delivering it to %s: %s",
-			  coi_mail_log_id(ctx->src_mail), config.chats_mailbox,
-			  ctx->rcpt_default_mailbox, error);
+		coi_deliver_chats_unavailable(ctx, cuser, config.chats_mailbox,
+					      ctx->rcpt_default_mailbox,
+					      error);
 		return NULL;
 	}
 	return config.chats_mailbox;
@@ -205,11 +241,12 @@ static bool coi_deliver_tempfailed(struct mail_deliver_context *ctx,
 	return error == MAIL_ERROR_TEMP;
 }
 
-/* Saving into Chats failed: delivers into the original default mailbox,
-   as without COI. Returns like a deliver_mail hook. */
+/* Saving into Chats failed (chats_opened: after Chats opened): delivers
+   into the original default mailbox, as without COI. Returns like a
+   deliver_mail hook. */
 static int coi_deliver_fallback(struct mail_deliver_context *ctx,
 				struct coi_user *cuser,
-				const char *default_mailbox,
+				const char *default_mailbox, bool chats_opened,
 				struct mail_storage **storage_r)
 {
 	struct mail *dest_mail = ctx->dest_mail;
@@ -218,16 +255,22 @@ static int coi_deliver_fallback(struct mail_deliver_context *ctx,
 		mail_storage_get_last_internal_error(*storage_r, NULL);
 	int ret;
 
-	e_warning(event_create_passthrough(cuser->event)->
-		  set_name(COI_EVENT_FILING_FALLBACK)->
-		  add_str("reason", COI_FALLBACK_REASON_SAVE_FAILED)->
-		  add_str("mode", COI_EVENT_MODE_ACTIVE)->
-		  add_str("mailbox", ctx->rcpt_default_mailbox)->
-		  add_str("error", error)->event(),
-		  "Saving the chat message %s into %s failed, "
-		  "delivering it to %s instead: %s",
-		  coi_mail_log_id(ctx->src_mail), ctx->rcpt_default_mailbox,
-		  default_mailbox, error);
+	if (!chats_opened) {
+		coi_deliver_chats_unavailable(ctx, cuser,
+					      ctx->rcpt_default_mailbox,
+					      default_mailbox, error);
+	} else {
+		e_warning(event_create_passthrough(cuser->event)->
+			  set_name(COI_EVENT_FILING_FALLBACK)->
+			  add_str("reason", COI_FALLBACK_REASON_SAVE_FAILED)->
+			  add_str("mode", COI_EVENT_MODE_ACTIVE)->
+			  add_str("mailbox", ctx->rcpt_default_mailbox)->
+			  add_str("error", error)->event(),
+			  "Saving the chat message %s into %s failed, "
+			  "delivering it to %s instead: %s",
+			  coi_mail_log_id(ctx->src_mail),
+			  ctx->rcpt_default_mailbox, default_mailbox, error);
+	}
 
 	ctx->rcpt_default_mailbox = default_mailbox;
 	ctx->tempfail_error = NULL;
@@ -257,8 +300,13 @@ static int coi_deliver_mail(struct mail_deliver_context *ctx,
 	    !coi_mail_is_chat(ctx->src_mail, cuser->event))
 		return coi_deliver_next(ctx, storage_r);
 
+	/* Another deliver_mail hook (Sieve) saves into Chats itself and
+	   treats a Chats that does not open as a failed script: Chats is
+	   opened once first. Without one, the save into Chats below is the
+	   check. */
 	T_BEGIN {
-		chats = coi_deliver_chats_mailbox(ctx, cuser);
+		chats = coi_deliver_chats_mailbox(ctx, cuser,
+						  coi_next_deliver_mail != NULL);
 		chats = p_strdup(ctx->pool, chats);
 	} T_END;
 	if (chats == NULL)
@@ -284,7 +332,7 @@ static int coi_deliver_mail(struct mail_deliver_context *ctx,
 	if (ctx->tried_default_save && !delivery.chats_saved) {
 		/* the (implicit) keep into Chats failed */
 		ret = coi_deliver_fallback(ctx, cuser, default_mailbox,
-					   storage_r);
+					   delivery.chats_opened, storage_r);
 	} else if (delivery.chats_saved) {
 		e_info(event_create_passthrough(cuser->event)->
 		       set_name(COI_EVENT_CHAT_FILED)->

@@ -8,6 +8,11 @@
 
 #define COI_LOG_ID_MAX_LEN 80
 
+/* The headers detection reads. */
+static const char *const coi_mail_detect_headers[] = {
+	"Chat-Version", "Message-ID", "References", NULL
+};
+
 static const char *
 coi_mail_header(struct mail *mail, struct event *event, const char *field,
 		bool *found_r)
@@ -38,8 +43,16 @@ const char *coi_mail_log_id(struct mail *mail)
 
 bool coi_mail_is_chat(struct mail *mail, struct event *event)
 {
+	struct mailbox_header_lookup_ctx *headers;
 	struct coi_detect_headers hdr;
 	bool found, chat;
+
+	/* One parse of the header for all three: a header that is neither
+	   cached nor wanted is parsed for on its own. */
+	headers = mailbox_header_lookup_init(mail->box,
+					     coi_mail_detect_headers);
+	mail_add_temp_wanted_fields(mail, 0, headers);
+	mailbox_header_lookup_unref(&headers);
 
 	i_zero(&hdr);
 	T_BEGIN {
