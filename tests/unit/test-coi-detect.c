@@ -230,6 +230,92 @@ static void test_group_id_rules(void)
 	test_end();
 }
 
+/* Scans one header (name: value), value split into lines at "\n" the way
+   the header parser hands them over: later lines continued, no newline,
+   a CR before the newline dropped. */
+static void scan_header(struct coi_detect_scan *scan, const char *name,
+			const char *value)
+{
+	const char *const *lines = t_strsplit(value, "\n");
+	bool continued = FALSE;
+
+	if (*lines == NULL) {
+		/* t_strsplit() returns no line for "" */
+		coi_detect_scan_line(scan, name, FALSE,
+				     (const unsigned char *)"", 0);
+	}
+	for (; *lines != NULL; lines++) {
+		size_t len = strlen(*lines);
+
+		if (len > 0 && (*lines)[len - 1] == '\r')
+			len--;
+		coi_detect_scan_line(scan, name, continued,
+				     (const unsigned char *)*lines, len);
+		continued = TRUE;
+	}
+}
+
+static bool scan_may_be_chat(const char *name, const char *value)
+{
+	struct coi_detect_scan scan;
+
+	i_zero(&scan);
+	scan_header(&scan, "From", "a@example.org");
+	scan_header(&scan, name, value);
+	scan_header(&scan, "Subject", "hi");
+	return scan.maybe_chat;
+}
+
+static void test_detect_scan(void)
+{
+	static const char *const values[] = {
+		"<chat$abc.def@example.org>", "  \t<chat$abc@example.org>  ",
+		"(nested (comment <x@y>) \\) here)\r\n <chat$a@b>",
+		"<chat$abc\r\n @example.org>", "<\r\n\tchat$abc@example.org>",
+		"<c\r\n hat\r\n\t$x@y>", "<cchat$x@y>", "<chachat$x@y>",
+		"\r\n <chat$first@example.org>\r\n <other@x>",
+		"\"Re: hi\" <chat$first@example.org>", "chat$abc@example.org",
+		"<x.chat$abc@example.org>", "<plain@example.org>",
+		"<CHAT$abc@example.org>", "<chat@example.org>", "<cha$t@x>",
+		"(<chat$abc@example.org>) <x@y>", "<x@y> <chat$abc@example.org>",
+		"", "<>", NULL
+	};
+	struct coi_detect_scan scan;
+
+	test_begin("coi detect: header scan before detection");
+	/* never FALSE where detection says TRUE */
+	for (unsigned int i = 0; values[i] != NULL; i++) {
+		if (is_chat(FALSE, values[i], NULL))
+			test_assert_idx(scan_may_be_chat("Message-ID", values[i]), i);
+		if (is_chat(FALSE, NULL, values[i]))
+			test_assert_idx(scan_may_be_chat("References", values[i]), i);
+	}
+	/* folding inside "chat$" */
+	test_assert(scan_may_be_chat("message-id", "<c\r\n hat\r\n\t$x@y>"));
+	test_assert(scan_may_be_chat("REFERENCES", "<a@b>\n <chachat$x@y>"));
+	/* no chat$ anywhere: not a COI message */
+	test_assert(!scan_may_be_chat("Message-ID", "<plain@example.org>"));
+	test_assert(!scan_may_be_chat("References", "<a@b>\r\n <CHAT$x@y>"));
+	test_assert(!scan_may_be_chat("Message-ID", "<chat@example.org>"));
+	test_assert(!scan_may_be_chat("Message-ID", "<cha\001t$x@y>"));
+	/* chat$ elsewhere does not count */
+	test_assert(!scan_may_be_chat("Subject", "<chat$x@y>"));
+	test_assert(!scan_may_be_chat("In-Reply-To", "<chat$x@y>"));
+	/* a Chat-Version header of any value and case */
+	test_assert(scan_may_be_chat("Chat-Version", "1.0"));
+	test_assert(scan_may_be_chat("chat-version", ""));
+	/* the match does not run on from one header into the next */
+	i_zero(&scan);
+	scan_header(&scan, "Message-ID", "<x@cha");
+	scan_header(&scan, "References", "t$y@z>");
+	test_assert(!scan.maybe_chat);
+	i_zero(&scan);
+	scan_header(&scan, "Message-ID", "<x@y> chat");
+	scan_header(&scan, "X-Other", "$");
+	test_assert(!scan.maybe_chat);
+	test_end();
+}
+
 int main(void)
 {
 	static void (*const test_functions[])(void) = {
@@ -239,6 +325,7 @@ int main(void)
 		test_detect_broken,
 		test_detect_first_msgid,
 		test_detect_long_headers,
+		test_detect_scan,
 		test_group_id_vectors,
 		test_group_id_rules,
 		NULL

@@ -37,6 +37,10 @@ static MODULE_CONTEXT_DEFINE_INIT(coi_deliver_storage_module,
 
 static deliver_mail_func_t *coi_next_deliver_mail;
 static struct coi_delivery *coi_current_delivery = NULL;
+/* The message the deliver_mail hook is delivering, and whether it is a
+   COI message: the saves of the delivery ask about the same mail. */
+static struct mail *coi_deliver_src_mail = NULL;
+static bool coi_deliver_src_chat;
 
 /* Adds the keyword to what the save sets (keeping the flags and keywords
    the save already had). */
@@ -88,7 +92,9 @@ static int coi_deliver_copy(struct mail_save_context *ctx, struct mail *mail)
 					   &metadata);
 	}
 	/* saving: a delivery (mailbox_save_using_mail()), not a COPY */
-	if (ctx->saving && coi_mail_is_chat(mail, cuser->event)) {
+	if (ctx->saving && (mail == coi_deliver_src_mail ?
+			    coi_deliver_src_chat :
+			    coi_mail_is_chat(mail, cuser->event))) {
 		coi_save_add_keyword(ctx, COI_KEYWORD_CHAT);
 		e_debug(cuser->event, "Adding %s to the message saved to %s",
 			COI_KEYWORD_CHAT, mailbox_get_vname(box));
@@ -288,17 +294,14 @@ static int coi_deliver_fallback(struct mail_deliver_context *ctx,
 	return ret < 0 ? -1 : 1;
 }
 
-static int coi_deliver_mail(struct mail_deliver_context *ctx,
+/* Delivers the COI message of ctx. */
+static int coi_deliver_chat(struct mail_deliver_context *ctx,
+			    struct coi_user *cuser,
 			    struct mail_storage **storage_r)
 {
-	struct coi_user *cuser = COI_USER_CONTEXT(ctx->rcpt_user);
 	struct coi_delivery delivery;
 	const char *default_mailbox, *chats;
 	int ret;
-
-	if (cuser == NULL || coi_current_delivery != NULL ||
-	    !coi_mail_is_chat(ctx->src_mail, cuser->event))
-		return coi_deliver_next(ctx, storage_r);
 
 	/* Another deliver_mail hook (Sieve) saves into Chats itself and
 	   treats a Chats that does not open as a failed script: Chats is
@@ -342,6 +345,26 @@ static int coi_deliver_mail(struct mail_deliver_context *ctx,
 		       coi_mail_log_id(ctx->src_mail), chats);
 	}
 	ctx->rcpt_default_mailbox = default_mailbox;
+	return ret;
+}
+
+static int coi_deliver_mail(struct mail_deliver_context *ctx,
+			    struct mail_storage **storage_r)
+{
+	struct coi_user *cuser = COI_USER_CONTEXT(ctx->rcpt_user);
+	struct mail *prev_src_mail = coi_deliver_src_mail;
+	bool prev_src_chat = coi_deliver_src_chat;
+	int ret;
+
+	if (cuser == NULL || coi_current_delivery != NULL)
+		return coi_deliver_next(ctx, storage_r);
+
+	coi_deliver_src_mail = ctx->src_mail;
+	coi_deliver_src_chat = coi_mail_is_chat(ctx->src_mail, cuser->event);
+	ret = coi_deliver_src_chat ? coi_deliver_chat(ctx, cuser, storage_r) :
+		coi_deliver_next(ctx, storage_r);
+	coi_deliver_src_mail = prev_src_mail;
+	coi_deliver_src_chat = prev_src_chat;
 	return ret;
 }
 

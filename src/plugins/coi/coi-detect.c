@@ -126,6 +126,42 @@ static bool coi_msgid_is_chat(const char *id)
 	return id != NULL && str_begins(id, COI_CHAT_PREFIX);
 }
 
+void coi_detect_scan_line(struct coi_detect_scan *scan, const char *name,
+			  bool continued, const unsigned char *value,
+			  size_t value_size)
+{
+	static const char prefix[] = COI_CHAT_PREFIX;
+	size_t i;
+
+	if (!continued) {
+		if (strcasecmp(name, "Chat-Version") == 0)
+			scan->maybe_chat = TRUE;
+		scan->msgid_header = strcasecmp(name, "Message-ID") == 0 ||
+			strcasecmp(name, "References") == 0;
+		scan->matched = 0;
+	}
+	if (scan->maybe_chat || !scan->msgid_header)
+		return;
+
+	/* "chat$" with folding whitespace anywhere in it: a message-id
+	   loses its whitespace. A line ends in a newline, whitespace too. */
+	for (i = 0; i < value_size; i++) {
+		char c = (char)value[i];
+
+		if (coi_is_fws(c))
+			continue;
+		if (c == prefix[scan->matched]) {
+			if (++scan->matched == sizeof(prefix) - 1) {
+				scan->maybe_chat = TRUE;
+				return;
+			}
+		} else {
+			/* 'c' starts the prefix and occurs in it only there */
+			scan->matched = c == prefix[0] ? 1 : 0;
+		}
+	}
+}
+
 bool coi_detect_is_chat(const struct coi_detect_headers *hdr)
 {
 	bool ret;

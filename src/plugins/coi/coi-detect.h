@@ -26,6 +26,29 @@ struct coi_detect_headers {
    matched case-sensitively). */
 bool coi_detect_is_chat(const struct coi_detect_headers *hdr);
 
+/* A quick scan of a message's header lines, for skipping the full reading
+   of the three headers above when it cannot be a COI message. Feed every
+   header line (continued lines too) to coi_detect_scan_line(). maybe_chat
+   stays FALSE only when coi_detect_is_chat() is FALSE however the values
+   are read from those lines: there is no Chat-Version header, and no
+   Message-ID or References header holds "chat$" once folding whitespace
+   is removed. */
+struct coi_detect_scan {
+	/* TRUE once a line made a COI message possible */
+	bool maybe_chat;
+	/* the current header is Message-ID or References */
+	bool msgid_header;
+	/* octets of "chat$" matched at the end of the header so far */
+	unsigned int matched;
+};
+
+/* Scans one header line: name is the header's name (case-insensitive),
+   continued is TRUE for a folded continuation line of the header before,
+   value the line's value without the newline. */
+void coi_detect_scan_line(struct coi_detect_scan *scan, const char *name,
+			  bool continued, const unsigned char *value,
+			  size_t value_size);
+
 /* Returns the group ID ("chat$group.<ID>." with <ID> at least 12
    characters of [0-9A-Za-z_-], case-sensitive, at most
    COI_DETECT_GROUP_ID_MAX_LEN) taken from the Message-ID

@@ -1,8 +1,11 @@
 /* Copyright (c) the dovecot-coi authors, see the included COPYING file */
 
 #include "lib.h"
+#include "istream.h"
 #include "str-sanitize.h"
-#include "mail-storage.h"
+#include "message-header-parser.h"
+#include "mail-storage-private.h"
+#include "raw-storage.h"
 #include "coi-detect.h"
 #include "coi-mail.h"
 
@@ -41,11 +44,57 @@ const char *coi_mail_log_id(struct mail *mail)
 	return t_strdup(str_sanitize(value, COI_LOG_ID_MAX_LEN));
 }
 
+/* A message being delivered (raw storage) has nothing cached: looking up
+   a header not yet parsed parses the whole header again. One quick pass
+   over the header lines tells whether it can be a COI message at all.
+   Returns FALSE when it cannot, TRUE when it may (or when the header
+   cannot be read: the full reading then decides and logs). */
+static bool coi_mail_raw_may_be_chat(struct mail *mail)
+{
+	struct message_header_parser_ctx *parser;
+	struct message_header_line *hdr;
+	struct coi_detect_scan scan;
+	struct istream *input;
+
+	if (mail_get_hdr_stream(mail, NULL, &input) < 0)
+		return TRUE;
+	i_zero(&scan);
+	/* the flags Dovecot's own header parsing uses */
+	parser = message_parse_header_init(input, NULL,
+		MESSAGE_HEADER_PARSER_FLAG_SKIP_INITIAL_LWSP |
+		MESSAGE_HEADER_PARSER_FLAG_DROP_CR);
+	while (!scan.maybe_chat &&
+	       message_parse_header_next(parser, &hdr) > 0) {
+		if (hdr->eoh)
+			break;
+		coi_detect_scan_line(&scan, hdr->name, hdr->continued,
+				     hdr->value, hdr->value_len);
+	}
+	message_parse_header_deinit(&parser);
+	return scan.maybe_chat || input->stream_errno != 0;
+}
+
+static const char *coi_mail_debug_id(const char *message_id)
+{
+	return message_id == NULL ? "(no Message-ID)" :
+		str_sanitize(message_id, COI_LOG_ID_MAX_LEN);
+}
+
 bool coi_mail_is_chat(struct mail *mail, struct event *event)
 {
 	struct mailbox_header_lookup_ctx *headers;
 	struct coi_detect_headers hdr;
+	const char *message_id;
 	bool found, chat;
+
+	if (strcmp(mail->box->storage->name, RAW_STORAGE_NAME) == 0 &&
+	    !coi_mail_raw_may_be_chat(mail)) {
+		e_debug(event, "Message %s is not a COI message",
+			coi_mail_debug_id(mail_get_first_header(mail,
+				"Message-ID", &message_id) > 0 ?
+				message_id : NULL));
+		return FALSE;
+	}
 
 	/* One parse of the header for all three: a header that is neither
 	   cached nor wanted is parsed for on its own. */
@@ -64,8 +113,7 @@ bool coi_mail_is_chat(struct mail *mail, struct event *event)
 						 &found);
 		chat = coi_detect_is_chat(&hdr);
 		e_debug(event, "Message %s %s a COI message%s",
-			hdr.message_id == NULL ? "(no Message-ID)" :
-			str_sanitize(hdr.message_id, COI_LOG_ID_MAX_LEN),
+			coi_mail_debug_id(hdr.message_id),
 			chat ? "is" : "is not",
 			!chat ? "" : hdr.have_chat_version ?
 			" (Chat-Version header)" : " (chat$ message-id)");
