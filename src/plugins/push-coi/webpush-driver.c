@@ -132,6 +132,12 @@ static void webpush_driver_read_coi(struct webpush_driver_txn *txn)
 	txn->chats_mailbox = p_strdup(txn->pool, config.chats_mailbox);
 }
 
+static bool webpush_driver_coi_enabled(struct webpush_driver_txn *txn)
+{
+	webpush_driver_read_coi(txn);
+	return txn->coi_enabled;
+}
+
 /* Deletes the subscriptions whose validation window has passed (WP-10);
    they get no pushes either way. */
 static void
@@ -312,7 +318,7 @@ webpush_driver_push_mail(struct webpush_driver_txn *txn,
 		if (!webpush_msgtype_matches(sub->sub.msgtype, m->chat))
 			continue;
 		if (sub->sub.msgtype == WEBPUSH_MSGTYPE_CHAT &&
-		    set->chat_requires_coi && !txn->coi_enabled) {
+		    set->chat_requires_coi && !webpush_driver_coi_enabled(txn)) {
 			/* CS-11: chat-only subscriptions are dropped while
 			   COI is disabled */
 			continue;
@@ -335,6 +341,7 @@ webpush_driver_mailbox_wanted(struct webpush_driver_txn *txn,
 	     NAMESPACE_FLAG_INBOX_USER) != 0 &&
 	    strcmp(mailbox_get_name(box), "INBOX") == 0)
 		return TRUE;
+	webpush_driver_read_coi(txn);
 	return txn->chats_mailbox != NULL &&
 		strcmp(vname, txn->chats_mailbox) == 0;
 }
@@ -356,7 +363,9 @@ webpush_driver_event_save(struct push_notification_txn *ptxn ATTR_UNUSED,
 	m = p_new(txn->pool, struct webpush_driver_msg, 1);
 	push_notification_txn_msg_set_eventdata(ptxn, msg, ec, m);
 
-	webpush_driver_read_coi(txn);
+	/* the COI configuration only when it is needed: a user without
+	   subscriptions, or a delivery into INBOX for subscriptions that
+	   are not chat-only, does not read it */
 	if (webpush_driver_read_subs(txn) < 0 || array_count(&txn->subs) == 0) {
 		m->no_subs = TRUE;
 		return;
