@@ -32,15 +32,8 @@ hmac_sha256(const unsigned char *key, size_t key_size,
 	    const void *data, size_t data_size,
 	    unsigned char out_r[SHA256_SIZE], const char **error_r)
 {
-	size_t out_len;
-
-	if (EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, key, key_size,
-		      data, data_size, out_r, SHA256_SIZE, &out_len) == NULL ||
-	    out_len != SHA256_SIZE) {
-		*error_r = webpush_ossl_error("HMAC-SHA256");
-		return -1;
-	}
-	return 0;
+	return webpush_ossl_hmac_sha256(key, key_size, data, data_size,
+					out_r, error_r);
 }
 
 /* HKDF-Expand (RFC 5869) for at most one hash block:

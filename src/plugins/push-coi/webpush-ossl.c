@@ -124,14 +124,74 @@ webpush_ossl_check_point(const unsigned char *point, size_t size,
 	return 0;
 }
 
+/* The last public keys imported, so that a subscription's key checked
+   when its subscriptions are listed is not imported and checked again
+   for the push a moment later (each import costs about a sixth of an
+   ECDH). Only keys that passed the checks are kept. */
+#define WEBPUSH_PUBLIC_CACHE_SIZE 32
+struct webpush_public_cache_entry {
+	unsigned char point[WEBPUSH_P256_PUBLIC_SIZE];
+	EVP_PKEY *pkey;
+};
+static struct webpush_public_cache_entry
+	webpush_public_cache[WEBPUSH_PUBLIC_CACHE_SIZE];
+static unsigned int webpush_public_cache_next = 0;
+
+static EVP_PKEY *webpush_public_cache_find(const unsigned char *point)
+{
+	unsigned int i;
+
+	for (i = 0; i < WEBPUSH_PUBLIC_CACHE_SIZE; i++) {
+		struct webpush_public_cache_entry *entry =
+			&webpush_public_cache[i];
+
+		if (entry->pkey != NULL &&
+		    memcmp(entry->point, point, sizeof(entry->point)) == 0)
+			return entry->pkey;
+	}
+	return NULL;
+}
+
+static void webpush_public_cache_add(const unsigned char *point,
+				     EVP_PKEY *pkey)
+{
+	struct webpush_public_cache_entry *entry =
+		&webpush_public_cache[webpush_public_cache_next];
+
+	if (EVP_PKEY_up_ref(pkey) != 1)
+		return;
+	EVP_PKEY_free(entry->pkey);
+	memcpy(entry->point, point, sizeof(entry->point));
+	entry->pkey = pkey;
+	webpush_public_cache_next = (webpush_public_cache_next + 1) %
+		WEBPUSH_PUBLIC_CACHE_SIZE;
+}
+
+static void webpush_public_cache_clear(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < WEBPUSH_PUBLIC_CACHE_SIZE; i++) {
+		EVP_PKEY_free(webpush_public_cache[i].pkey);
+		webpush_public_cache[i].pkey = NULL;
+	}
+	webpush_public_cache_next = 0;
+}
+
 int webpush_ossl_p256_public_from_raw(const unsigned char *point,
 				      size_t size, EVP_PKEY **pkey_r,
 				      const char **error_r)
 {
 	EVP_PKEY *params, *pkey;
 
-	if (webpush_ossl_check_point(point, size, error_r) < 0 ||
-	    webpush_ossl_p256_params(&params, error_r) < 0)
+	if (webpush_ossl_check_point(point, size, error_r) < 0)
+		return -1;
+	pkey = webpush_public_cache_find(point);
+	if (pkey != NULL && EVP_PKEY_up_ref(pkey) == 1) {
+		*pkey_r = pkey;
+		return 0;
+	}
+	if (webpush_ossl_p256_params(&params, error_r) < 0)
 		return -1;
 
 	pkey = EVP_PKEY_dup(params);
@@ -146,7 +206,10 @@ int webpush_ossl_p256_public_from_raw(const unsigned char *point,
 		*error_r = "not a valid point on the P-256 curve";
 		return -1;
 	}
-	return webpush_ossl_check_public(pkey, pkey_r, error_r);
+	if (webpush_ossl_check_public(pkey, pkey_r, error_r) < 0)
+		return -1;
+	webpush_public_cache_add(point, *pkey_r);
+	return 0;
 }
 
 int webpush_ossl_p256_keypair_from_raw(const unsigned char *private_key,
@@ -203,27 +266,86 @@ int webpush_ossl_p256_keypair_from_raw(const unsigned char *private_key,
 	return ret;
 }
 
+/* One key generation context for the process: every push generates a
+   key pair, and a context set up anew each time costs more than the
+   generation itself saves by the template. */
+static EVP_PKEY_CTX *webpush_p256_keygen_ctx = NULL;
+
 int webpush_ossl_p256_generate(EVP_PKEY **pkey_r, const char **error_r)
 {
 	EVP_PKEY_CTX *ctx;
 	EVP_PKEY *params, *pkey = NULL;
 
-	if (webpush_ossl_p256_params(&params, error_r) < 0)
-		return -1;
-	ctx = EVP_PKEY_CTX_new_from_pkey(NULL, params, NULL);
-	if (ctx == NULL || EVP_PKEY_keygen_init(ctx) <= 0 ||
-	    EVP_PKEY_keygen(ctx, &pkey) <= 0) {
+	if (webpush_p256_keygen_ctx == NULL) {
+		if (webpush_ossl_p256_params(&params, error_r) < 0)
+			return -1;
+		ctx = EVP_PKEY_CTX_new_from_pkey(NULL, params, NULL);
+		if (ctx == NULL || EVP_PKEY_keygen_init(ctx) <= 0) {
+			*error_r = webpush_ossl_error(
+				"EVP_PKEY_keygen_init(P-256)");
+			EVP_PKEY_CTX_free(ctx);
+			return -1;
+		}
+		webpush_p256_keygen_ctx = ctx;
+	}
+	if (EVP_PKEY_keygen(webpush_p256_keygen_ctx, &pkey) <= 0) {
 		*error_r = webpush_ossl_error("EVP_PKEY_keygen(P-256)");
-		EVP_PKEY_CTX_free(ctx);
 		return -1;
 	}
-	EVP_PKEY_CTX_free(ctx);
 	*pkey_r = pkey;
 	return 0;
 }
 
+/* HMAC with SHA-256 fetched once for the process: EVP_Q_mac() looks both
+   up by name on every call, five times per push. */
+static EVP_MAC_CTX *webpush_hmac_sha256_template = NULL;
+
+int webpush_ossl_hmac_sha256(const void *key, size_t key_size,
+			     const void *data, size_t data_size,
+			     unsigned char out_r[WEBPUSH_SHA256_SIZE],
+			     const char **error_r)
+{
+	OSSL_PARAM params[2];
+	EVP_MAC_CTX *ctx;
+	EVP_MAC *mac;
+	size_t out_len = 0;
+	int ret = -1;
+
+	if (webpush_hmac_sha256_template == NULL) {
+		mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+		ctx = mac == NULL ? NULL : EVP_MAC_CTX_new(mac);
+		EVP_MAC_free(mac);
+		params[0] = OSSL_PARAM_construct_utf8_string(
+			OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0);
+		params[1] = OSSL_PARAM_construct_end();
+		if (ctx == NULL || EVP_MAC_CTX_set_params(ctx, params) <= 0) {
+			*error_r = webpush_ossl_error("HMAC-SHA256");
+			EVP_MAC_CTX_free(ctx);
+			return -1;
+		}
+		webpush_hmac_sha256_template = ctx;
+	}
+	ctx = EVP_MAC_CTX_dup(webpush_hmac_sha256_template);
+	if (ctx == NULL ||
+	    EVP_MAC_init(ctx, key, key_size, NULL) <= 0 ||
+	    EVP_MAC_update(ctx, data, data_size) <= 0 ||
+	    EVP_MAC_final(ctx, out_r, &out_len, WEBPUSH_SHA256_SIZE) <= 0)
+		*error_r = webpush_ossl_error("HMAC-SHA256");
+	else if (out_len != WEBPUSH_SHA256_SIZE)
+		*error_r = "HMAC-SHA256 has an unexpected size";
+	else
+		ret = 0;
+	EVP_MAC_CTX_free(ctx);
+	return ret;
+}
+
 void webpush_ossl_deinit(void)
 {
+	webpush_public_cache_clear();
+	EVP_PKEY_CTX_free(webpush_p256_keygen_ctx);
+	webpush_p256_keygen_ctx = NULL;
+	EVP_MAC_CTX_free(webpush_hmac_sha256_template);
+	webpush_hmac_sha256_template = NULL;
 	EVP_PKEY_free(webpush_p256_params_template);
 	webpush_p256_params_template = NULL;
 }

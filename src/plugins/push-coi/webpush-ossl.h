@@ -44,8 +44,19 @@ int webpush_ossl_p256_public_to_raw(EVP_PKEY *pkey,
 				    unsigned char point_r[WEBPUSH_P256_PUBLIC_SIZE],
 				    const char **error_r);
 
-/* Frees what this module keeps for the process (the P-256 key template of
-   webpush_ossl_p256_generate()). Call from the plugin's deinit. */
+#define WEBPUSH_SHA256_SIZE 32
+
+/* HMAC-SHA256 of data with key into out_r. Returns 0, or -1 with
+   error_r. */
+int webpush_ossl_hmac_sha256(const void *key, size_t key_size,
+			     const void *data, size_t data_size,
+			     unsigned char out_r[WEBPUSH_SHA256_SIZE],
+			     const char **error_r);
+
+/* Frees what this module keeps for the process (the P-256 key template
+   and key generation context of webpush_ossl_p256_generate(), the last
+   imported public keys, the HMAC context). Call from the plugin's
+   deinit. */
 void webpush_ossl_deinit(void);
 
 /* Writes the private scalar of a P-256 key (32 octets, big-endian). The
