@@ -2,8 +2,10 @@
 #define WEBPUSH_DRIVER_H
 
 /* The push-notification driver "webpush" (push_notification_driver =
-   webpush): every message delivered by LMTP or dovecot-lda (the
-   MessageNew event) into INBOX or the user's COI Chats folder gets one
+   webpush): every message delivered by LMTP or dovecot-lda (saved by a
+   delivery, as for push-notification's MessageNew; the driver's own
+   event "WebPushNew" keeps its headers and body while it is saved) into
+   INBOX or the user's COI Chats folder gets one
    push per subscription whose msgtype matches (chat = it has $Chat), with
    the payload of webpush-payload (WP-13, WP-14). Disposition
    notifications (multipart/report; report-type=disposition-notification)
