@@ -263,6 +263,9 @@ static bool scan_may_be_chat(const char *name, const char *value)
 	scan_header(&scan, "From", "a@example.org");
 	scan_header(&scan, name, value);
 	scan_header(&scan, "Subject", "hi");
+	/* only a Chat-Version header makes it certain */
+	test_assert(scan.chat_version ==
+		    (strcasecmp(name, "Chat-Version") == 0));
 	return scan.maybe_chat;
 }
 
@@ -304,6 +307,12 @@ static void test_detect_scan(void)
 	/* a Chat-Version header of any value and case */
 	test_assert(scan_may_be_chat("Chat-Version", "1.0"));
 	test_assert(scan_may_be_chat("chat-version", ""));
+	/* Chat-Version after a chat$ message-id still counts */
+	i_zero(&scan);
+	scan_header(&scan, "Message-ID", "<chat$x@y>");
+	test_assert(scan.maybe_chat && !scan.chat_version);
+	scan_header(&scan, "CHAT-VERSION", "1.0");
+	test_assert(scan.chat_version);
 	/* the match does not run on from one header into the next */
 	i_zero(&scan);
 	scan_header(&scan, "Message-ID", "<x@cha");

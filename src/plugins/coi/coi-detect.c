@@ -135,7 +135,7 @@ void coi_detect_scan_line(struct coi_detect_scan *scan, const char *name,
 
 	if (!continued) {
 		if (strcasecmp(name, "Chat-Version") == 0)
-			scan->maybe_chat = TRUE;
+			scan->maybe_chat = scan->chat_version = TRUE;
 		scan->msgid_header = strcasecmp(name, "Message-ID") == 0 ||
 			strcasecmp(name, "References") == 0;
 		scan->matched = 0;

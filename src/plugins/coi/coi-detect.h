@@ -36,6 +36,9 @@ bool coi_detect_is_chat(const struct coi_detect_headers *hdr);
 struct coi_detect_scan {
 	/* TRUE once a line made a COI message possible */
 	bool maybe_chat;
+	/* TRUE once a Chat-Version header was seen: then it is one (a
+	   header line with a name always has its colon) */
+	bool chat_version;
 	/* the current header is Message-ID or References */
 	bool msgid_header;
 	/* octets of "chat$" matched at the end of the header so far */

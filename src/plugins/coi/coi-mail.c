@@ -46,32 +46,38 @@ const char *coi_mail_log_id(struct mail *mail)
 
 /* A message being delivered (raw storage) has nothing cached: looking up
    a header not yet parsed parses the whole header again. One quick pass
-   over the header lines tells whether it can be a COI message at all.
-   Returns FALSE when it cannot, TRUE when it may (or when the header
-   cannot be read: the full reading then decides and logs). */
-static bool coi_mail_raw_may_be_chat(struct mail *mail)
+   over the header lines tells whether it can be a COI message at all,
+   and finds the Chat-Version header that makes it one. Returns the scan;
+   when the header cannot be read, maybe_chat is TRUE (the full reading
+   then decides and logs). */
+static void
+coi_mail_raw_scan(struct mail *mail, struct coi_detect_scan *scan_r)
 {
 	struct message_header_parser_ctx *parser;
 	struct message_header_line *hdr;
-	struct coi_detect_scan scan;
 	struct istream *input;
 
-	if (mail_get_hdr_stream(mail, NULL, &input) < 0)
-		return TRUE;
-	i_zero(&scan);
+	i_zero(scan_r);
+	if (mail_get_hdr_stream(mail, NULL, &input) < 0) {
+		scan_r->maybe_chat = TRUE;
+		return;
+	}
 	/* the flags Dovecot's own header parsing uses */
 	parser = message_parse_header_init(input, NULL,
 		MESSAGE_HEADER_PARSER_FLAG_SKIP_INITIAL_LWSP |
 		MESSAGE_HEADER_PARSER_FLAG_DROP_CR);
-	while (!scan.maybe_chat &&
+	while (!scan_r->chat_version &&
 	       message_parse_header_next(parser, &hdr) > 0) {
 		if (hdr->eoh)
 			break;
-		coi_detect_scan_line(&scan, hdr->name, hdr->continued,
+		coi_detect_scan_line(scan_r, hdr->name, hdr->continued,
 				     hdr->value, hdr->value_len);
 	}
 	message_parse_header_deinit(&parser);
-	return scan.maybe_chat || input->stream_errno != 0;
+	if (input->stream_errno != 0) {
+		scan_r->maybe_chat = TRUE;
+		scan_r->chat_version = FALSE;
+	}
 }
 
 static const char *coi_mail_debug_id(const char *message_id)
@@ -83,17 +89,23 @@ static const char *coi_mail_debug_id(const char *message_id)
 bool coi_mail_is_chat(struct mail *mail, struct event *event)
 {
 	struct mailbox_header_lookup_ctx *headers;
+	struct coi_detect_scan scan;
 	struct coi_detect_headers hdr;
 	const char *message_id;
 	bool found, chat;
 
-	if (strcmp(mail->box->storage->name, RAW_STORAGE_NAME) == 0 &&
-	    !coi_mail_raw_may_be_chat(mail)) {
-		e_debug(event, "Message %s is not a COI message",
-			coi_mail_debug_id(mail_get_first_header(mail,
-				"Message-ID", &message_id) > 0 ?
-				message_id : NULL));
-		return FALSE;
+	if (strcmp(mail->box->storage->name, RAW_STORAGE_NAME) == 0) {
+		coi_mail_raw_scan(mail, &scan);
+		if (!scan.maybe_chat || scan.chat_version) {
+			e_debug(event, "Message %s %s",
+				coi_mail_debug_id(mail_get_first_header(mail,
+					"Message-ID", &message_id) > 0 ?
+					message_id : NULL),
+				scan.chat_version ? "is a COI message "
+				"(Chat-Version header)" :
+				"is not a COI message");
+			return scan.chat_version;
+		}
 	}
 
 	/* One parse of the header for all three: a header that is neither
