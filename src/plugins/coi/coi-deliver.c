@@ -308,8 +308,8 @@ static int coi_deliver_chat(struct mail_deliver_context *ctx,
 	   opened once first. Without one, the save into Chats below is the
 	   check. */
 	T_BEGIN {
-		chats = coi_deliver_chats_mailbox(ctx, cuser,
-						  coi_next_deliver_mail != NULL);
+		chats = coi_deliver_chats_mailbox(
+			ctx, cuser, coi_next_deliver_mail != NULL);
 		chats = p_strdup(ctx->pool, chats);
 	} T_END;
 	if (chats == NULL)
