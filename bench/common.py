@@ -67,6 +67,13 @@ def report(name, unit, b, c, target=None, higher_is_better=True):
           (name, mb, unit, mc, unit, ratio, verdict))
     print("  rounds baseline: %s" % ", ".join("%.1f" % x for x in b))
     print("  rounds candidate: %s" % ", ".join("%.1f" % x for x in c))
+    # Round i of each side ran back to back: their ratio is not moved by a
+    # machine that gets faster or slower during the run. Printed to show
+    # the drift; the verdict above stays the ratio of the medians.
+    pairs = [y / x for x, y in zip(b, c) if x]
+    if pairs:
+        print("  median of the per-round ratios: %.3f (%.3f to %.3f)" %
+              (statistics.median(pairs), min(pairs), max(pairs)))
     sys.stdout.flush()
     return ratio
 

@@ -18,8 +18,8 @@ import tempfile
 
 from common import Dovecot, alternate, lmtp_rate, machine, message, pin, report
 
-ROUNDS = 7
-PER_ROUND = 200
+ROUNDS = 9
+PER_ROUND = 1000
 COI = "/private/vendor/vendor.dovecot/coi/config"
 LMTP = "/usr/lib/dovecot/lmtp"
 VALGRIND = "/usr/bin/valgrind"

@@ -157,7 +157,11 @@ class ChatsRemovedWhileDelivering(DovecotTestCase):
         for rx in (r"Error: .*/\.COI\.Chats/",
                    r"Error: .*Mailbox COI/Chats: ",
                    r"Warning: Our dotlock file .*\.COI\.Chats/.* was (deleted|overridden)",
-                   r"Warning: .*coi: .*COI/Chats.*INBOX"):
+                   r"Warning: .*coi: .*COI/Chats.*INBOX",
+                   # Dovecot's cache purge does not free its event when
+                   # the cache file of a folder renamed under it cannot be
+                   # replaced (mail-cache-purge.c; seen once in ~10 runs)
+                   r"Warning: Event .* leaked .*mail-cache-purge\.c"):
             self.dc.expect_log(rx)
 
     def test_chats_renamed_to_trash_while_delivering(self):

@@ -4,6 +4,8 @@ requests in flight, and dovecot-lda waits at most webpush_exit_wait for
 them. Proven without timing: the receiver still holds the push without
 an answer when the delivery has already been acknowledged."""
 
+import smtplib
+
 from coitest import Answer, message
 
 from test_webpush_push import PushCase, sub_entry
@@ -47,3 +49,39 @@ class DeliveryIsolation(PushCase):
         # subscription
         self.assertEqual(c.status("INBOX")["MESSAGES"], 3)
         self.assertIsNotNone(c.getmeta(sub_entry("iso1-dead")))
+
+
+class QueueLimit(PushCase):
+    """A push service that accepts connections and never answers keeps
+    every push to it; webpush_queue_max bounds how many one process keeps,
+    so the delivering process cannot run out of memory (it did: the P3
+    benchmark's LMTP process hit vsz_limit and died mid-delivery)."""
+
+    @classmethod
+    def extra_settings(cls):
+        settings = PushCase.extra_settings()
+        settings.update({"webpush_queue_max": "4", "webpush_request_timeout": "10min",
+                         "webpush_max_retry_time": "10min", "webpush_exit_wait": "1s"})
+        return settings
+
+    def test_pushes_beyond_the_queue_limit_are_dropped_not_the_mail(self):
+        self.dc.expect_log(r"Warning: .*push-coi.*Dropping new pushes: this process already "
+                           r"keeps 4 \(webpush_queue_max\)")
+        user = "queue1"
+        c = self.imap(user)
+        self.subscribe(c, user, "queue1-dead")
+        self.rx.answer("queue1-dead", *[Answer(hang=True)] * 20)
+        # one LMTP session: one process keeps all of its pushes
+        with smtplib.LMTP("127.0.0.1", self.dc.lmtp_port, timeout=30) as lmtp:
+            lmtp.ehlo("test")
+            for i in range(12):
+                _, msg = message(subject="queued %d" % i)
+                self.assertEqual(lmtp.sendmail("sender@example.org", [user + "@example.com"],
+                                               msg.encode()), {})
+        self.dc.wait_log(r"Dropping new pushes: this process already keeps 4 "
+                         r"\(webpush_queue_max\), .*; 1 dropped since the last warning")
+        # the validation push was answered; of the twelve, four were sent
+        # (and hang), the rest dropped
+        self.rx.wait_requests("queue1-dead", 5)
+        self.assertEqual(len(self.rx.requests("queue1-dead")), 5)
+        self.assertEqual(c.status("INBOX")["MESSAGES"], 12)

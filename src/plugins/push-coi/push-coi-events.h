@@ -13,7 +13,7 @@
 #define WEBPUSH_EVENT_SENT "webpush_sent"
 /* A push ended without delivery: result "gone" (404/410), "rejected",
    "expired" (retries ran out) or "dropped" (the process ended and the push
-   could not be spooled). The same fields as WEBPUSH_EVENT_SENT, plus error
+   could not be spooled, or it kept webpush_queue_max pushes already). The same fields as WEBPUSH_EVENT_SENT, plus error
    (status_code is 0 when no answer came). A push that waits in the spool
    when the process ends has no event: the process that resumes it sends
    one. */

@@ -23,6 +23,11 @@
 #define WEBPUSH_DEFAULT_EXIT_WAIT_MSECS 5000
 #define WEBPUSH_DEFAULT_SPOOL_DIR_NAME ".webpush-spool"
 #define WEBPUSH_DEFAULT_SPOOL_MAX 100
+/* Each push kept costs its bodies and a libcurl handle (about 30 kB with
+   the handle's buffers): 1000 stay far below lmtp's default vsz_limit. */
+#define WEBPUSH_DEFAULT_QUEUE_MAX 1000
+/* At most one "queue full" warning per this many seconds. */
+#define WEBPUSH_QUEUE_FULL_LOG_INTERVAL_SECS 60
 #define WEBPUSH_TOPIC_MAX_LEN 32
 
 struct webpush_sender_push {
@@ -50,6 +55,8 @@ struct webpush_sender_push {
 	struct timeout *to_retry;
 	/* set when an attempt could not even start */
 	const char *start_error;
+	/* dropped: the process already kept webpush_queue_max pushes */
+	bool queue_full;
 
 	unsigned int last_status;
 	const char *last_error;
@@ -66,6 +73,11 @@ struct webpush_sender {
 	struct webpush_http_client *http;
 	struct webpush_sender_push *pushes;
 	unsigned int pending;
+
+	/* pushes dropped since the last "queue full" warning, and when that
+	   was logged */
+	unsigned int queue_full_dropped;
+	time_t queue_full_logged;
 };
 
 static struct webpush_sender *webpush_sender_global = NULL;
@@ -135,6 +147,7 @@ int webpush_sender_settings_read(webpush_setting_lookup_t *lookup,
 	set.retry_max_delay_secs = WEBPUSH_DEFAULT_RETRY_MAX_DELAY_SECS;
 	set.exit_wait_msecs = WEBPUSH_DEFAULT_EXIT_WAIT_MSECS;
 	set.spool_max = WEBPUSH_DEFAULT_SPOOL_MAX;
+	set.queue_max = WEBPUSH_DEFAULT_QUEUE_MAX;
 
 	if (webpush_setting_time(lookup, context, "webpush_ttl", FALSE,
 				 &set.ttl_secs, error_r) < 0 ||
@@ -209,6 +222,13 @@ int webpush_sender_settings_read(webpush_setting_lookup_t *lookup,
 	if (str != NULL && *str != '\0' && str_to_uint(str, &set.spool_max) < 0) {
 		*error_r = t_strdup_printf(
 			"webpush_spool_max: invalid number '%s'",
+			str_sanitize(str, 64));
+		return -1;
+	}
+	str = lookup("webpush_queue_max", context);
+	if (str != NULL && *str != '\0' && str_to_uint(str, &set.queue_max) < 0) {
+		*error_r = t_strdup_printf(
+			"webpush_queue_max: invalid number '%s'",
 			str_sanitize(str, 64));
 		return -1;
 	}
@@ -361,8 +381,38 @@ webpush_sender_finish(struct webpush_sender_push *push,
 static void webpush_sender_failed_to_start(struct webpush_sender_push *push)
 {
 	timeout_remove(&push->to_retry);
+	if (push->queue_full) {
+		/* logged (rate-limited) by webpush_sender_send() */
+		webpush_sender_finish(push, WEBPUSH_PUSH_DROPPED,
+				      push->start_error);
+		return;
+	}
 	e_error(push->event, "Cannot send the push: %s", push->start_error);
 	webpush_sender_finish(push, WEBPUSH_PUSH_REJECTED, push->start_error);
+}
+
+/* A push service that accepts connections and never answers keeps every
+   push to it for webpush_request_timeout and its retries: without a
+   limit a delivering process would keep them until it runs out of
+   memory. Returns TRUE (and warns at most once a minute) when the
+   process keeps webpush_queue_max pushes already. */
+static bool webpush_sender_queue_is_full(struct webpush_sender *sender)
+{
+	if (sender->set.queue_max == 0 ||
+	    sender->pending < sender->set.queue_max)
+		return FALSE;
+	sender->queue_full_dropped++;
+	if (ioloop_time - sender->queue_full_logged >=
+	    WEBPUSH_QUEUE_FULL_LOG_INTERVAL_SECS) {
+		e_warning(sender->event, "Dropping new pushes: this process "
+			  "already keeps %u (webpush_queue_max), a push service "
+			  "is slow or does not answer; %u dropped since the "
+			  "last warning", sender->pending,
+			  sender->queue_full_dropped);
+		sender->queue_full_logged = ioloop_time;
+		sender->queue_full_dropped = 0;
+	}
+	return TRUE;
 }
 
 static void
@@ -683,6 +733,7 @@ void webpush_sender_send(struct webpush_sender *sender,
 	struct webpush_sender_push *p;
 	struct webpush_spool_entry entry;
 	const char *urgency, *topic;
+	bool queue_full;
 
 	urgency = push->urgency != NULL ? push->urgency : sender->set.urgency;
 	topic = push->topic != NULL ? push->topic : sender->set.topic;
@@ -704,11 +755,16 @@ void webpush_sender_send(struct webpush_sender *sender,
 	entry.first_attempt = time(NULL);
 	entry.next_attempt = entry.first_attempt;
 
+	queue_full = webpush_sender_queue_is_full(sender);
 	p = webpush_sender_push_new(sender, &entry, push,
 				    push->spool_dir != NULL ?
 				    push->spool_dir : sender->set.spool_dir);
 	p->callback = callback;
 	p->context = context;
+	if (queue_full) {
+		p->queue_full = TRUE;
+		p->start_error = "webpush_queue_max reached";
+	}
 	if (p->start_error != NULL) {
 		p->to_retry = timeout_add_short_to(io_loop_get_root(), 0,
 			webpush_sender_failed_to_start, p);

@@ -59,6 +59,10 @@ struct webpush_sender_settings {
 	const char *spool_dir;
 	/* webpush_spool_max: entries per spool directory */
 	unsigned int spool_max;
+	/* webpush_queue_max: pushes one process keeps at once (sending,
+	   waiting for a connection or for a retry); a push beyond it is
+	   dropped with a warning. 0 = no limit. */
+	unsigned int queue_max;
 };
 
 /* Looks a setting up by name; NULL when it is not set. */
@@ -128,7 +132,8 @@ enum webpush_push_result {
 	WEBPUSH_PUSH_EXPIRED,
 	/* the process ended first: the push waits in the spool */
 	WEBPUSH_PUSH_SPOOLED,
-	/* the process ended first and the push could not be spooled */
+	/* the process ended first and the push could not be spooled, or the
+	   process kept webpush_queue_max pushes already */
 	WEBPUSH_PUSH_DROPPED,
 };
 
