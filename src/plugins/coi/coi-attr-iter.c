@@ -2,23 +2,23 @@
 
 #include "lib.h"
 #include "array.h"
-#include "mail-storage-private.h"
 #include "coi-attr-iter.h"
 
 /* The live skip iterations of this plugin (of the process): few, and each
    lives only while one GETMETADATA lists entries. */
 static ARRAY(struct mailbox_attribute_iter *) skip_iters;
 
-bool coi_attr_iter_owns(enum mail_attribute_type type_flags,
-			const char *prefix, const char *owned_prefix)
-{
-	return (type_flags & MAIL_ATTRIBUTE_TYPE_MASK) ==
-		MAIL_ATTRIBUTE_TYPE_PRIVATE && str_begins(prefix, owned_prefix);
-}
-
-struct mailbox_attribute_iter *coi_attr_iter_skip_init(struct mailbox *box)
+struct mailbox_attribute_iter *
+coi_attr_iter_skip_dict_init(const struct mailbox_vfuncs *super,
+			     struct mailbox *box,
+			     enum mail_attribute_type type_flags,
+			     const char *prefix, const char *owned_prefix)
 {
 	struct mailbox_attribute_iter *iter;
+
+	if ((type_flags & MAIL_ATTRIBUTE_TYPE_MASK) !=
+	    MAIL_ATTRIBUTE_TYPE_PRIVATE || !str_begins(prefix, owned_prefix))
+		return super->attribute_iter_init(box, type_flags, prefix);
 
 	iter = i_new(struct mailbox_attribute_iter, 1);
 	iter->box = box;
@@ -46,21 +46,27 @@ coi_attr_iter_find(struct mailbox_attribute_iter *iter, unsigned int *idx_r)
 	return FALSE;
 }
 
-bool coi_attr_iter_is_skip(struct mailbox_attribute_iter *iter)
+const char *
+coi_attr_iter_skip_dict_next(const struct mailbox_vfuncs *super,
+			     struct mailbox_attribute_iter *iter)
 {
 	unsigned int idx;
 
-	return coi_attr_iter_find(iter, &idx);
+	if (coi_attr_iter_find(iter, &idx))
+		return NULL;
+	return super->attribute_iter_next(iter);
 }
 
-void coi_attr_iter_skip_deinit(struct mailbox_attribute_iter *iter)
+int coi_attr_iter_skip_dict_deinit(const struct mailbox_vfuncs *super,
+				   struct mailbox_attribute_iter *iter)
 {
 	unsigned int idx;
 
 	if (!coi_attr_iter_find(iter, &idx))
-		i_unreached();
+		return super->attribute_iter_deinit(iter);
 	array_delete(&skip_iters, idx, 1);
 	if (array_count(&skip_iters) == 0)
 		array_free(&skip_iters);
 	i_free(iter);
+	return 0;
 }

@@ -541,34 +541,30 @@ static const struct mailbox_attribute_internal coi_iattr_shared = {
    coi_attr_iter() lists, so an iteration there does not ask the attribute
    dict (coi-attr-iter.h): GETMETADATA DEPTH on the COI entries (CS-08)
    works on Dovecot's Redis dict, which cannot iterate. */
+static const struct mailbox_vfuncs *coi_attr_super(struct mailbox *box)
+{
+	union mailbox_module_context *mbox = COI_ATTR_CONTEXT(box);
+
+	return &mbox->super;
+}
+
 static struct mailbox_attribute_iter *
 coi_attr_iter_init(struct mailbox *box, enum mail_attribute_type type_flags,
 		   const char *prefix)
 {
-	union mailbox_module_context *mbox = COI_ATTR_CONTEXT(box);
-
-	if (coi_attr_iter_owns(type_flags, prefix, COI_ATTR_PREFIX))
-		return coi_attr_iter_skip_init(box);
-	return mbox->super.attribute_iter_init(box, type_flags, prefix);
+	return coi_attr_iter_skip_dict_init(coi_attr_super(box), box,
+					    type_flags, prefix,
+					    COI_ATTR_PREFIX);
 }
 
 static const char *coi_attr_iter_next(struct mailbox_attribute_iter *iter)
 {
-	union mailbox_module_context *mbox = COI_ATTR_CONTEXT(iter->box);
-
-	if (coi_attr_iter_is_skip(iter))
-		return NULL;
-	return mbox->super.attribute_iter_next(iter);
+	return coi_attr_iter_skip_dict_next(coi_attr_super(iter->box), iter);
 }
 
 static int coi_attr_iter_deinit(struct mailbox_attribute_iter *iter)
 {
-	union mailbox_module_context *mbox = COI_ATTR_CONTEXT(iter->box);
-
-	if (!coi_attr_iter_is_skip(iter))
-		return mbox->super.attribute_iter_deinit(iter);
-	coi_attr_iter_skip_deinit(iter);
-	return 0;
+	return coi_attr_iter_skip_dict_deinit(coi_attr_super(iter->box), iter);
 }
 
 static void coi_attributes_mailbox_allocated(struct mailbox *box)

@@ -614,10 +614,9 @@ webpush_metadata_attribute_iter_init(struct mailbox *box,
 {
 	struct webpush_metadata_mailbox *wbox = WEBPUSH_METADATA_CONTEXT(box);
 
-	if (coi_attr_iter_owns(type_flags, prefix, WEBPUSH_ATTR_KEY))
-		return coi_attr_iter_skip_init(box);
-	return wbox->module_ctx.super.attribute_iter_init(box, type_flags,
-							  prefix);
+	return coi_attr_iter_skip_dict_init(&wbox->module_ctx.super, box,
+					    type_flags, prefix,
+					    WEBPUSH_ATTR_KEY);
 }
 
 static const char *
@@ -626,9 +625,7 @@ webpush_metadata_attribute_iter_next(struct mailbox_attribute_iter *iter)
 	struct webpush_metadata_mailbox *wbox =
 		WEBPUSH_METADATA_CONTEXT(iter->box);
 
-	if (coi_attr_iter_is_skip(iter))
-		return NULL;
-	return wbox->module_ctx.super.attribute_iter_next(iter);
+	return coi_attr_iter_skip_dict_next(&wbox->module_ctx.super, iter);
 }
 
 static int
@@ -637,10 +634,7 @@ webpush_metadata_attribute_iter_deinit(struct mailbox_attribute_iter *iter)
 	struct webpush_metadata_mailbox *wbox =
 		WEBPUSH_METADATA_CONTEXT(iter->box);
 
-	if (!coi_attr_iter_is_skip(iter))
-		return wbox->module_ctx.super.attribute_iter_deinit(iter);
-	coi_attr_iter_skip_deinit(iter);
-	return 0;
+	return coi_attr_iter_skip_dict_deinit(&wbox->module_ctx.super, iter);
 }
 
 void webpush_metadata_mailbox_allocated(struct mailbox *box)
