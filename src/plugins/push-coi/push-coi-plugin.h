@@ -45,6 +45,11 @@ struct push_coi_user {
 	unsigned char validation_secret[WEBPUSH_VALIDATION_SECRET_SIZE];
 	/* Where this user's push retries wait (webpush_spool_dir), or NULL. */
 	const char *spool_dir;
+	/* webpush_service: the Web Push service's socket and the settings
+	   line its pushes are handed over with (webpush-client.h), or NULL
+	   when the process sends the user's pushes itself. */
+	const char *service_socket;
+	const char *service_settings;
 	/* TRUE when the sender is ready for this user (webpush-notify). */
 	bool sender_ok;
 };

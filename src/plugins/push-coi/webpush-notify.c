@@ -8,8 +8,9 @@
 #include "mail-user.h"
 #include "mail-storage.h"
 #include "mail-storage-service.h"
+#include "webpush-client.h"
 #include "webpush-endpoint.h"
-#include "webpush-ece.h"
+#include "webpush-prepare.h"
 #include "webpush-vapid.h"
 #include "webpush-sender.h"
 #include "webpush-spool.h"
@@ -29,6 +30,8 @@
 /* Process-wide state of the sender: it outlives the users, so what its
    hooks need is kept here. */
 static struct webpush_sender *notify_sender;
+/* the Web Push service's client (webpush_service), or NULL */
+static struct webpush_client *notify_client;
 static struct event *notify_event;
 static pool_t notify_pool;
 static struct webpush_endpoint_settings *notify_endpoint_set;
@@ -154,39 +157,8 @@ static const char *
 notify_authorize(const char *owner ATTR_UNUSED, const char *endpoint,
 		 void *context ATTR_UNUSED, const char **error_r)
 {
-	struct webpush_endpoint *ep;
-	const char *value;
-
-	if (notify_vapid == NULL) {
-		*error_r = "no VAPID key";
-		return NULL;
-	}
-	if (webpush_endpoint_parse(endpoint, notify_endpoint_set,
-				   pool_datastack_create(), &ep, error_r) < 0 ||
-	    webpush_vapid_get_authorization(notify_vapid, ep->origin,
-					    ioloop_time, &value, error_r) < 0)
-		return NULL;
-	return value;
-}
-
-/* The recipient of a smaller body, as the sender keeps it: the
-   subscription's p256dh key followed by its auth secret. */
-#define NOTIFY_RECIPIENT_SIZE \
-	(WEBPUSH_ECE_KEY_SIZE + WEBPUSH_ECE_AUTH_SIZE)
-
-static int
-notify_seal(const unsigned char *recipient, size_t recipient_size,
-	    const unsigned char *plain, size_t plain_size, buffer_t *body,
-	    void *context ATTR_UNUSED, const char **error_r)
-{
-	if (recipient_size != NOTIFY_RECIPIENT_SIZE) {
-		*error_r = "invalid recipient";
-		return -1;
-	}
-	return webpush_ece_encrypt(recipient, WEBPUSH_ECE_KEY_SIZE,
-				   recipient + WEBPUSH_ECE_KEY_SIZE,
-				   WEBPUSH_ECE_AUTH_SIZE, plain, plain_size,
-				   body, error_r);
+	return webpush_prepare_authorization(notify_vapid, notify_endpoint_set,
+					     endpoint, error_r);
 }
 
 /* Copies the endpoint policy for the sender, which lives as long as the
@@ -205,6 +177,34 @@ notify_copy_endpoint_set(const struct webpush_endpoint_settings *set)
 	return copy;
 }
 
+/* webpush_service: the socket of the Web Push service (relative to
+   base_dir unless it starts with '/'), or unset: the process sends its
+   pushes itself. With it, the settings line the pushes are handed over
+   with is made once per user. */
+static int notify_service_settings(struct mail_user *user,
+				   struct push_coi_user *puser)
+{
+	const char *path;
+
+	path = mail_user_plugin_getenv(user, WEBPUSH_SETTING_SERVICE);
+	if (path == NULL || *path == '\0')
+		return 0;
+	if (*path != '/')
+		path = t_strconcat(user->set->base_dir, "/", path, NULL);
+	if (notify_client != NULL &&
+	    strcmp(webpush_client_get_socket_path(notify_client), path) != 0) {
+		e_error(puser->event, WEBPUSH_SETTING_SERVICE ": %s differs "
+			"from %s, which this process uses already: "
+			"no Web Push for this user", path,
+			webpush_client_get_socket_path(notify_client));
+		return -1;
+	}
+	puser->service_socket = p_strdup(user->pool, path);
+	puser->service_settings = p_strdup(user->pool,
+		webpush_job_settings_line(notify_setting_lookup, user));
+	return 0;
+}
+
 int webpush_notify_user_init(struct mail_user *user,
 			     struct push_coi_user *puser)
 {
@@ -220,6 +220,8 @@ int webpush_notify_user_init(struct mail_user *user,
 		return -1;
 	}
 	puser->spool_dir = set.spool_dir;
+	if (notify_service_settings(user, puser) < 0)
+		return -1;
 
 	if (notify_sender == NULL) {
 		notify_pool = pool_alloconly_create("webpush notify", 1024);
@@ -236,7 +238,7 @@ int webpush_notify_user_init(struct mail_user *user,
 		hooks.endpoint_set = notify_endpoint_set;
 		hooks.gone = notify_gone;
 		hooks.authorize = notify_authorize;
-		hooks.seal = notify_seal;
+		hooks.seal = webpush_prepare_seal;
 		if (webpush_sender_global_get(&set, &hooks, notify_event,
 					      &notify_sender, &error) < 0) {
 			e_error(puser->event, "Web Push sender: %s", error);
@@ -251,9 +253,17 @@ int webpush_notify_user_init(struct mail_user *user,
 			user->_service_user);
 	}
 	array_push_back(&notify_users, &puser);
+	if (notify_client == NULL && puser->service_settings != NULL) {
+		notify_client = webpush_client_get(puser->service_socket,
+						   notify_event, notify_gone,
+						   NULL);
+	}
 	/* a user opened only to remove a gone subscription does not take
 	   over the spool */
-	if (set.spool_dir != NULL && !notify_reopening)
+	if (set.spool_dir != NULL && !notify_reopening &&
+	    (puser->service_settings == NULL ||
+	     webpush_client_resume(notify_client, puser->service_settings,
+				   set.spool_dir, &error) < 0))
 		webpush_sender_resume_spool(notify_sender, set.spool_dir);
 	return 0;
 }
@@ -306,6 +316,36 @@ void webpush_notify_user_deinit(struct push_coi_user *puser)
 	}
 }
 
+/* Hands a push to the Web Push service. Returns -1 when the service
+   cannot take it (logged by the client): the process sends it itself. */
+static int
+notify_service_send(struct mail_user *user, struct push_coi_user *puser,
+		    const char *id, const struct webpush_subscription *sub,
+		    const char *payload, const char *small_payload,
+		    const char *const *headers,
+		    webpush_push_callback_t *callback, void *context)
+{
+	struct webpush_job_push job;
+	const char *error;
+
+	i_zero(&job);
+	job.owner = user->username;
+	job.subscription = id;
+	job.endpoint = sub->endpoint;
+	memcpy(job.p256dh, sub->p256dh, sizeof(job.p256dh));
+	memcpy(job.auth, sub->auth, sizeof(job.auth));
+	job.payload = payload;
+	job.small_payload = small_payload;
+	job.headers = headers;
+	job.spool_dir = puser->spool_dir;
+	if (webpush_client_push(notify_client, puser->service_settings, &job,
+				callback, context, &error) < 0)
+		return -1;
+	e_debug(puser->event, "Push to subscription %s handed to the Web "
+		"Push service", id);
+	return 0;
+}
+
 /* Returns 0 when the push was handed to the sender, -1 when it could not
    be sent at all (logged). */
 static int
@@ -316,51 +356,38 @@ webpush_notify_send(struct mail_user *user, const char *id,
 		    webpush_push_callback_t *callback, void *context)
 {
 	struct push_coi_user *puser = PUSH_COI_USER_CONTEXT(user);
-	struct webpush_endpoint *ep;
-	struct webpush_push push;
-	buffer_t *body;
-	unsigned char recipient[NOTIFY_RECIPIENT_SIZE];
+	struct webpush_prepare_input input;
+	struct webpush_prepared prepared;
 	const char *error;
 
 	if (puser == NULL || notify_sender == NULL ||
 	    !push_coi_user_webpush_ready(puser))
 		return -1;
-	if (webpush_endpoint_parse(sub->endpoint, puser->endpoint_set,
-				   pool_datastack_create(), &ep, &error) < 0) {
-		e_warning(puser->event, "Subscription %s: endpoint refused: %s",
-			  id, error);
+	if (puser->service_settings != NULL &&
+	    notify_service_send(user, puser, id, sub, payload, small_payload,
+				headers, callback, context) == 0)
+		return 0;
+	i_zero(&input);
+	input.owner = user->username;
+	input.subscription = id;
+	input.endpoint = sub->endpoint;
+	input.p256dh = sub->p256dh;
+	input.auth = sub->auth;
+	input.payload = payload;
+	input.small_payload = small_payload;
+	input.headers = headers;
+	input.spool_dir = puser->spool_dir;
+	if (webpush_prepare_push(&input, puser->endpoint_set, &prepared,
+				 &error) < 0) {
+		if (str_begins(error, "endpoint refused:"))
+			e_warning(puser->event, "Subscription %s: %s", id, error);
+		else
+			e_error(puser->event, "Subscription %s: %s", id, error);
 		return -1;
 	}
-	body = t_buffer_create(WEBPUSH_ECE_MAX_BODY_SIZE);
-	if (webpush_ece_encrypt(sub->p256dh, sizeof(sub->p256dh),
-				sub->auth, sizeof(sub->auth),
-				payload, strlen(payload), body, &error) < 0) {
-		e_error(puser->event, "Subscription %s: encrypting the push "
-			"failed: %s", id, error);
-		return -1;
-	}
-
-	i_zero(&push);
-	push.owner = user->username;
-	push.subscription = id;
-	push.endpoint = ep->url;
-	push.headers = headers;
-	push.body = body->data;
-	push.body_size = body->used;
-	if (small_payload != NULL) {
-		/* encrypted by notify_seal() only when it is needed */
-		memcpy(recipient, sub->p256dh, WEBPUSH_ECE_KEY_SIZE);
-		memcpy(recipient + WEBPUSH_ECE_KEY_SIZE, sub->auth,
-		       WEBPUSH_ECE_AUTH_SIZE);
-		push.small_plain = (const unsigned char *)small_payload;
-		push.small_plain_size = strlen(small_payload);
-		push.recipient = recipient;
-		push.recipient_size = sizeof(recipient);
-	}
-	push.spool_dir = puser->spool_dir;
 	e_debug(puser->event, "Sending a push to subscription %s (%s)",
-		id, ep->origin);
-	webpush_sender_send(notify_sender, &push, callback, context);
+		id, prepared.origin);
+	webpush_sender_send(notify_sender, &prepared.push, callback, context);
 	return 0;
 }
 
@@ -410,6 +437,8 @@ void webpush_notify_deinit(void)
 	notify_deinitializing = TRUE;
 	if (array_is_created(&notify_users))
 		array_free(&notify_users);
+	webpush_client_global_deinit();
+	notify_client = NULL;
 	webpush_sender_global_deinit();
 	notify_sender = NULL;
 	if (notify_vapid != NULL)

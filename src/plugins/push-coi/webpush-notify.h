@@ -10,6 +10,13 @@
 
 #include "webpush-sender.h"
 
+/* webpush_service: the socket of the Web Push service (the "webpush"
+   executable, webpush-client.h), relative to base_dir unless absolute.
+   When set, the user's pushes are handed to that service, and sent by the
+   process itself only while the service cannot be reached. Unset: the
+   process sends them itself. */
+#define WEBPUSH_SETTING_SERVICE "webpush_service"
+
 struct mail_user;
 struct push_coi_user;
 struct webpush_subscription;

@@ -7,13 +7,14 @@ import hashlib
 import hmac
 import json
 import os
+import pwd
 import shutil
 import struct
 import tempfile
 import time
 
 from .case import DovecotTestCase
-from .dovecot import MAIL_UID, MAIL_GID
+from .dovecot import MAIL_UID, MAIL_GID, build_dir
 from .pushreceiver import PushReceiver, Subscriber, VapidKey
 
 WEBPUSH = "/private/vendor/vendor.dovecot/webpush"
@@ -75,6 +76,46 @@ def push_settings(keydir, rx, subject="mailto:admin@example.org"):
                      "webpush_vapid_subject": subject,
                      "push_notification_driver": "webpush"})
     return settings
+
+
+def service_executable():
+    """The build tree's Web Push service (the webpush executable)."""
+    return os.path.join(build_dir(), "src", "plugins", "push-coi", "webpush")
+
+
+def service_conf(socket="webpush", client_limit=100):
+    """dovecot.conf text for the Web Push service, running as the mail
+    user (so that it can write the users' spools) with its socket in
+    base_dir, as doc/push-delivery.md shows it; the mail processes use it
+    with webpush_service = <socket>."""
+    user = pwd.getpwuid(MAIL_UID).pw_name
+    return f"""service webpush {{
+  executable = {service_executable()}
+  user = {user}
+  process_limit = 1
+  client_limit = {client_limit}
+  unix_listener {socket} {{
+    user = {user}
+    mode = 0600
+  }}
+}}
+"""
+
+
+class ServiceMode:
+    """Mixin for a WebPushTestCase: the same Dovecot with the Web Push
+    service, and webpush_service set, so that every push goes through the
+    service. Put it first among the bases."""
+
+    @classmethod
+    def extra_settings(cls):
+        return dict(super().extra_settings(), webpush_service="webpush")
+
+    @classmethod
+    def extra_args(cls):
+        args = dict(super().extra_args())
+        args["extra_conf"] = args.get("extra_conf", "") + service_conf()
+        return args
 
 
 class WebPushTestCase(DovecotTestCase):

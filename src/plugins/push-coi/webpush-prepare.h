@@ -1,0 +1,64 @@
+#ifndef WEBPUSH_PREPARE_H
+#define WEBPUSH_PREPARE_H
+
+#include "webpush-sender.h"
+#include "webpush-subscription.h"
+
+struct webpush_vapid;
+struct webpush_endpoint_settings;
+
+/* Turns a payload for a subscription into a push for webpush-sender.h:
+   the endpoint checked by the endpoint policy, the payload encrypted
+   (RFC 8291), the smaller payload kept as plaintext with its recipient's
+   keys for the sender's seal hook. Shared by the mail processes (pushes
+   sent from the process) and the Web Push service (pushes handed over by
+   them). Pure: no mail storage, no I/O. */
+
+/* The recipient of a smaller body, as the sender keeps it: the
+   subscription's p256dh key followed by its auth secret. */
+#define WEBPUSH_PREPARE_RECIPIENT_SIZE (WEBPUSH_P256DH_SIZE + WEBPUSH_AUTH_SIZE)
+
+struct webpush_prepare_input {
+	const char *owner;
+	const char *subscription;
+	const char *endpoint;
+	const unsigned char *p256dh;
+	const unsigned char *auth;
+	const char *payload;
+	/* NULL = no smaller body */
+	const char *small_payload;
+	const char *const *headers;
+	const char *spool_dir;
+};
+
+/* What a prepared push points to; lives as long as the push is used. */
+struct webpush_prepared {
+	struct webpush_push push;
+	unsigned char recipient[WEBPUSH_PREPARE_RECIPIENT_SIZE];
+	/* the endpoint's origin, the VAPID audience */
+	const char *origin;
+};
+
+/* Prepares input into prepared (strings and the body from the data
+   stack). Returns 0, or -1 with error_r when the endpoint policy refuses
+   the endpoint ("endpoint refused: ...") or encryption fails
+   ("encrypting the push failed: ..."). */
+int webpush_prepare_push(const struct webpush_prepare_input *input,
+			 const struct webpush_endpoint_settings *endpoint_set,
+			 struct webpush_prepared *prepared,
+			 const char **error_r);
+
+/* The sender's seal hook for pushes made here (context unused). */
+int webpush_prepare_seal(const unsigned char *recipient, size_t recipient_size,
+			 const unsigned char *plain, size_t plain_size,
+			 buffer_t *body, void *context, const char **error_r);
+
+/* The Authorization header value for a push to endpoint, signed with
+   vapid ("no VAPID key" when it is NULL). Returns NULL with error_r when
+   it cannot. */
+const char *
+webpush_prepare_authorization(struct webpush_vapid *vapid,
+			      const struct webpush_endpoint_settings *endpoint_set,
+			      const char *endpoint, const char **error_r);
+
+#endif
