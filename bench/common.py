@@ -41,6 +41,60 @@ def pin(dc):
     return dc
 
 
+def unpin_children(dc, name, timeout=10):
+    """Lets Dovecot's process name (a child of its master, e.g. the Web
+    Push service) run on every CPU again. Waits for it to start."""
+    deadline = time.time() + timeout
+    while True:
+        pids = []
+        for stat in os.listdir("/proc"):
+            if not stat.isdigit():
+                continue
+            try:
+                with open("/proc/%s/stat" % stat) as f:
+                    text = f.read()
+            except OSError:
+                continue
+            comm = text[text.index("(") + 1:text.rindex(")")]
+            ppid = int(text[text.rindex(")") + 2:].split()[1])
+            if comm == name and ppid == dc.proc.pid:
+                pids.append(int(stat))
+        if pids or time.time() > deadline:
+            break
+        time.sleep(0.05)
+    if not pids:
+        raise RuntimeError("no %s process under Dovecot %d" % (name, dc.proc.pid))
+    for pid in pids:
+        os.sched_setaffinity(pid, set(range(os.cpu_count() or 1)))
+    return pids
+
+
+def in_child(fn, *args):
+    """Runs fn(*args) in a forked child process and returns its result.
+    For the LMTP client of the push benchmarks: in this process it would
+    share the GIL with the test push receiver's threads, and a receiver
+    thread holding it delays the client's next LMTP command by up to the
+    interpreter's 5 ms switch interval, which the benchmark would count
+    as the server's time."""
+    import multiprocessing
+    ctx = multiprocessing.get_context("fork")
+    reader, writer = ctx.Pipe(duplex=False)
+
+    def run():
+        try:
+            writer.send((True, fn(*args)))
+        except BaseException as e:  # noqa: B902 - reported to the parent
+            writer.send((False, repr(e)))
+
+    proc = ctx.Process(target=run)
+    proc.start()
+    ok, value = reader.recv()
+    proc.join()
+    if not ok:
+        raise RuntimeError("benchmark client failed: " + value)
+    return value
+
+
 def alternate(rounds, baseline, candidate):
     """Runs baseline() and candidate() alternately rounds times (starting
     with the other one every round); returns (baseline values, candidate values)."""

@@ -5,21 +5,31 @@ import os
 import shutil
 import tempfile
 
-from common import Dovecot, pin
+from common import Dovecot, pin, unpin_children
 
 from coitest.pushreceiver import Answer, PushReceiver  # noqa: F401
-from coitest.webpush import PUSH_PLUGINS, push_settings, sub_entry
+from coitest.webpush import PUSH_PLUGINS, push_settings, service_conf, sub_entry, \
+    validation_token
 
 COI = "/private/vendor/vendor.dovecot/coi/config"
 
 
 class PushSetup:
-    def __init__(self, settings=None, extra_conf="mail_fsync = never\n", verify=False):
+    def __init__(self, settings=None, extra_conf="mail_fsync = never\n", verify=False,
+                 service=False):
+        """service: with the Web Push service (webpush_service), started
+        with Dovecot and free to run on any CPU (see common.pin())."""
         self.keydir = tempfile.mkdtemp(prefix="coibench-webpush-")
         os.chmod(self.keydir, 0o755)
         self.rx = PushReceiver(verify=verify).start()
         plugin = push_settings(self.keydir, self.rx)
+        # tokens computed here (as any server with the same secret would),
+        # so that subscribing never waits for a validation push: with the
+        # service, those queue behind P3's never-answered pushes to the
+        # same receiver
+        self.secret = "bench-" + os.urandom(8).hex()
         plugin.update({
+            "webpush_validation_secret": self.secret,
             "webpush_subscription_create_max": "0",
             "webpush_validation_fail_max": "0",
             "coi_default_enabled": "yes",
@@ -28,8 +38,13 @@ class PushSetup:
         plugin.update(settings or {})
         args = dict(PUSH_PLUGINS)
         args["plugin"] = plugin
+        if service:
+            plugin["webpush_service"] = "webpush"
+            extra_conf += service_conf(min_avail=1)
         args["extra_conf"] = extra_conf
         self.dc = pin(Dovecot(**args).start())
+        if service:
+            unpin_children(self.dc, "webpush")
 
     def subscribe(self, user, names):
         """Validated subscriptions of user, one per receiver path name."""
@@ -41,19 +56,11 @@ class PushSetup:
             res = c.setmetadata(sub_entry(sid), value)
             if not res.ok:
                 raise RuntimeError("subscription refused: %s" % res.text)
-            token = self.validation_token(name)
+            token = validation_token(self.secret, user, sid, endpoint)
             res = c.setmetadata(sub_entry(sid + "/validate"), token)
             if not res.ok:
                 raise RuntimeError("validation refused: %s" % res.text)
         c.logout()
-
-    def validation_token(self, name):
-        """The token of name's validation push (decrypted here when the
-        receiver does not decrypt)."""
-        req = self.rx.wait_requests(name, 1)[-1]
-        if req.payload is None:
-            req.payload = self.rx._subscribers["/push/" + name].decrypt(req.body)
-        return req.json()["validation"]
 
     def close(self):
         self.dc.cleanup()

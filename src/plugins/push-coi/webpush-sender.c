@@ -282,25 +282,6 @@ unsigned int webpush_retry_delay_msecs(const struct webpush_sender_settings *set
 
 /* --- pushes ----------------------------------------------------------- */
 
-const char *webpush_push_result_to_str(enum webpush_push_result result)
-{
-	switch (result) {
-	case WEBPUSH_PUSH_DELIVERED:
-		return "delivered";
-	case WEBPUSH_PUSH_GONE:
-		return "gone";
-	case WEBPUSH_PUSH_REJECTED:
-		return "rejected";
-	case WEBPUSH_PUSH_EXPIRED:
-		return "expired";
-	case WEBPUSH_PUSH_SPOOLED:
-		return "spooled";
-	case WEBPUSH_PUSH_DROPPED:
-		return "dropped";
-	}
-	i_unreached();
-}
-
 static void webpush_sender_push_free(struct webpush_sender_push *push)
 {
 	struct webpush_sender *sender = push->sender;

@@ -146,8 +146,28 @@ struct webpush_push_outcome {
 	const char *error;
 };
 
-/* "delivered", "gone", "rejected", "expired", "spooled" or "dropped". */
-const char *webpush_push_result_to_str(enum webpush_push_result result);
+/* "delivered", "gone", "rejected", "expired", "spooled" or "dropped".
+   Inline, so that the code that only passes outcomes on (webpush-job.c)
+   needs no link with the sender. */
+static inline const char *
+webpush_push_result_to_str(enum webpush_push_result result)
+{
+	switch (result) {
+	case WEBPUSH_PUSH_DELIVERED:
+		return "delivered";
+	case WEBPUSH_PUSH_GONE:
+		return "gone";
+	case WEBPUSH_PUSH_REJECTED:
+		return "rejected";
+	case WEBPUSH_PUSH_EXPIRED:
+		return "expired";
+	case WEBPUSH_PUSH_SPOOLED:
+		return "spooled";
+	case WEBPUSH_PUSH_DROPPED:
+		return "dropped";
+	}
+	i_unreached();
+}
 
 /* Called once per push with its outcome. */
 typedef void webpush_push_callback_t(const struct webpush_push_outcome *outcome,

@@ -84,6 +84,33 @@ def flow_records(stdout):
     return records
 
 
+class _LmtpSession:
+    def __init__(self, port):
+        self.lmtp = smtplib.LMTP("127.0.0.1", port, timeout=30)
+        self.lmtp.ehlo("coitest")
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.lmtp.quit()
+
+    def deliver(self, rcpt, message, mail_from="sender@example.org"):
+        """As Dovecot.lmtp_deliver(), on this connection."""
+        if isinstance(message, str):
+            message = message.encode()
+        if "@" not in rcpt:
+            rcpt = rcpt + "@example.com"
+        code, text = self.lmtp.mail(mail_from)
+        if code == 250:
+            code, text = self.lmtp.rcpt(rcpt)
+            if code in (250, 251):
+                code, text = self.lmtp.data(message)
+        if code != 250:
+            self.lmtp.rset()
+        return code, text.decode(errors="replace") if isinstance(text, bytes) else text
+
+
 def free_port():
     """A free TCP port on 127.0.0.1, chosen by the kernel."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
@@ -466,6 +493,11 @@ plugin {{
                 return code, text
             code, text = lmtp.data(message)
             return code, text.decode(errors="replace") if isinstance(text, bytes) else text
+
+    def lmtp_session(self):
+        """One LMTP connection for several deliveries (one LMTP process):
+        with dc.lmtp_session() as s: s.deliver(rcpt, message)."""
+        return _LmtpSession(self.lmtp_port)
 
     def lda_deliver(self, user, message, mail_from="sender@example.org", args=()):
         """Delivers message with dovecot-lda -d user. Returns the

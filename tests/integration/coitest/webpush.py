@@ -83,7 +83,7 @@ def service_executable():
     return os.path.join(build_dir(), "src", "plugins", "push-coi", "webpush")
 
 
-def service_conf(socket="webpush", client_limit=100):
+def service_conf(socket="webpush", client_limit=100, min_avail=0):
     """dovecot.conf text for the Web Push service, running as the mail
     user (so that it can write the users' spools) with its socket in
     base_dir, as doc/push-delivery.md shows it; the mail processes use it
@@ -93,6 +93,7 @@ def service_conf(socket="webpush", client_limit=100):
   executable = {service_executable()}
   user = {user}
   process_limit = 1
+  process_min_avail = {min_avail}
   client_limit = {client_limit}
   unix_listener {socket} {{
     user = {user}

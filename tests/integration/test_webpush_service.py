@@ -1,0 +1,265 @@
+"""The Web Push service (the webpush executable, setting webpush_service):
+a real Dovecot that runs it as a service, real LMTP and dovecot-lda
+deliveries and IMAP sessions whose pushes it sends to the real HTTPS push
+receiver, which verifies VAPID and decrypts every push.
+
+Every push test of test_webpush_push.py and the doveadm webpush test of
+test_doveadm_webpush.py runs here once more with the service (validation,
+new-mail pushes, msgtype, 413, 404/410 removing subscriptions, also after
+the delivering process ended). The tests of this file's own show what only
+the service does: one process sends the pushes of every mail process,
+mail processes send their pushes themselves while the service cannot be
+reached, and the service survives hostile lines on its socket."""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+
+from coitest import message
+from coitest.webpush import ServiceMode
+
+import test_doveadm_webpush as dwp
+import test_webpush_push as wpp
+from test_webpush_push import sub_entry
+
+
+class ServiceValidationPush(ServiceMode, wpp.ValidationPush):
+    pass
+
+
+class ServiceNewMailPushes(ServiceMode, wpp.NewMailPushes):
+    pass
+
+
+class ServiceChatRequiresCoi(ServiceMode, wpp.ChatRequiresCoi):
+    pass
+
+
+class ServiceExpiryAtDelivery(ServiceMode, wpp.ExpiryAtDelivery):
+    pass
+
+
+class ServiceValidationNotRequired(ServiceMode, wpp.ValidationNotRequired):
+    pass
+
+
+class ServiceDoveadmWebpushTest(ServiceMode, dwp.WebpushTest):
+    """The push's log lines come from the service here, not from doveadm."""
+
+    def test_rejected_answer_is_printed(self):
+        self.dc.expect_log(r"webpush: Error: push t2/t2-phone-subscription: The push "
+                           r"service rejected the push: HTTP 403")
+        super().test_rejected_answer_is_printed()
+
+    def test_transient_answer_without_retry(self):
+        # doveadm's -o plugin/webpush_max_retry_time=0 reaches the service
+        self.dc.expect_log(r"webpush: Warning: push t4/t4-phone-subscription: Giving up "
+                           r"after 1 attempt\(s\) in 0 s")
+        super().test_transient_answer_without_retry()
+
+
+def service_pids(dc):
+    """PIDs of the webpush processes of Dovecot dc."""
+    out = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % pid) as f:
+                text = f.read()
+        except OSError:
+            continue
+        comm = text[text.index("(") + 1:text.rindex(")")]
+        ppid = int(text[text.rindex(")") + 2:].split()[1])
+        if comm == "webpush" and ppid == dc.proc.pid:
+            out.append(int(pid))
+    return out
+
+
+class ServiceProcess(ServiceMode, wpp.PushCase):
+
+    def test_one_process_sends_the_pushes_of_every_mail_process(self):
+        """The pushes of IMAP (validation), of separate LMTP sessions and
+        of separate dovecot-lda processes all leave from the service: it
+        keeps its one TLS connection to the push service for all of them,
+        where each of those processes would open its own."""
+        user = "sv1"
+        c = self.imap(user)
+        self.subscribe(c, user, "sv1-phone")
+        handshakes = self.rx.handshakes
+        subjects = []
+        for i, via in enumerate(("lmtp", "lda", "lmtp", "lda")):
+            subject = "one of four %d" % i
+            subjects.append(subject)
+            _, msg = message(subject=subject)
+            if via == "lmtp":
+                self.assertEqual(self.dc.lmtp_deliver(user, msg)[0], 250)
+            else:
+                res = self.dc.lda_deliver(user, msg)
+                self.assertEqual(res.returncode, 0, res.stderr)
+        payloads = self.wait_payloads("sv1-phone", 4)
+        self.assertEqual(sorted(p["subject"] for p in payloads), sorted(subjects))
+        self.assertEqual(self.rx.handshakes, handshakes)
+        self.assertEqual(len(service_pids(self.dc)), 1)
+
+    def test_mail_process_sends_itself_while_the_service_is_away(self):
+        """The service killed: the mail process notices the lost
+        connection, and its next push reaches the service started again
+        (the master starts it on the next connection); no push is lost."""
+        user = "sv2"
+        c = self.imap(user)
+        self.subscribe(c, user, "sv2-phone")
+        with self.dc.lmtp_session() as lmtp:
+            _, msg = message(subject="before the kill")
+            self.assertEqual(lmtp.deliver(user, msg)[0], 250)
+            self.wait_payloads("sv2-phone", 1)
+            pids = service_pids(self.dc)
+            self.assertEqual(len(pids), 1)
+            self.dc.expect_log(r"service\(webpush\): child %d killed with signal 9" % pids[0])
+            self.dc.expect_log(r"Connection to the Web Push service .* lost")
+            os.kill(pids[0], signal.SIGKILL)
+            self.dc.wait_log(r"Connection to the Web Push service .* lost")
+            _, msg = message(subject="after the kill")
+            self.assertEqual(lmtp.deliver(user, msg)[0], 250)
+            payloads = self.wait_payloads("sv2-phone", 2)
+        self.assertEqual([p["subject"] for p in payloads],
+                         ["before the kill", "after the kill"])
+        new = service_pids(self.dc)
+        self.assertEqual(len(new), 1)
+        self.assertNotEqual(new, pids)
+
+    def connect_service(self, version="VERSION\twebpush-client\t1\t0\n"):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(10)
+        s.connect(os.path.join(self.dc.dir, "run", "webpush"))
+        f = s.makefile("rwb", buffering=0)
+        if version is not None:
+            f.write(version.encode())
+        return s, f
+
+    def read_line(self, f):
+        line = f.readline()
+        return line.decode().rstrip("\n")
+
+    def test_hostile_lines_on_the_socket(self):
+        """Whatever a process that can open the socket sends, the service
+        logs a clear error and drops that connection or refuses that push,
+        and goes on sending the pushes of everyone else."""
+        user = "sv3"
+        c = self.imap(user)
+        sub = self.subscribe(c, user, "sv3-phone")
+
+        # not our protocol at all
+        self.dc.expect_log(r"webpush: Error: .*Connected to wrong socket type")
+        s, f = self.connect_service("VERSION\timap\t1\t0\n")
+        self.assertEqual(self.read_line(f), "VERSION\twebpush-server\t1\t0")
+        self.assertEqual(f.readline(), b"")
+        s.close()
+
+        # garbage after the handshake
+        self.dc.expect_log(r"webpush: Error: .*Invalid line from a mail process: "
+                           r"not JSON: .*: disconnecting it")
+        s, f = self.connect_service()
+        self.read_line(f)
+        f.write(b"\x00\xff{{{ not json\n")
+        self.assertEqual(f.readline(), b"")
+        s.close()
+
+        # a setting the service does not take
+        self.dc.expect_log(r"Invalid line from a mail process: unknown setting "
+                           r"'mail_location': disconnecting it")
+        s, f = self.connect_service()
+        self.read_line(f)
+        f.write(b'{"settings":{"mail_location":"/etc"}}\n')
+        self.assertEqual(f.readline(), b"")
+        s.close()
+
+        # pushes refused one by one, each with its outcome
+        endpoint = self.rx.endpoint("sv3-phone")
+        keys = json.loads(sub.subscription_json(endpoint))["resource"]["keys"]
+        push = {"id": 1, "owner": user, "subscription": "sv3-phone-subscription",
+                "endpoint": endpoint, "p256dh": keys["p256dh"], "auth": keys["auth"],
+                "payload": "{}"}
+        s, f = self.connect_service()
+        self.read_line(f)
+        self.dc.expect_log(r"webpush: Warning: Push to subscription sv3-phone-subscription of "
+                           r"sv3 refused: no settings line before the push")
+        f.write((json.dumps({"push": push}) + "\n").encode())
+        outcome = json.loads(self.read_line(f))["outcome"]
+        self.assertEqual((outcome["id"], outcome["result"]), (1, "rejected"))
+        self.assertEqual(outcome["error"], "no settings line before the push")
+
+        self.dc.expect_log(r"webpush: Error: Invalid push_coi settings: webpush_ttl")
+        self.dc.expect_log(r"refused: invalid settings: webpush_ttl")
+        settings = {"webpush_vapid_key": self.vapid_key_path,
+                    "webpush_vapid_subject": self.vapid_subject,
+                    "webpush_ca_file": os.path.join(self.keydir, "ca.pem")}
+        f.write((json.dumps({"settings": dict(settings, webpush_ttl="soon")}) +
+                 "\n").encode())
+        f.write((json.dumps({"push": dict(push, id=2)}) + "\n").encode())
+        outcome = json.loads(self.read_line(f))["outcome"]
+        self.assertEqual((outcome["id"], outcome["result"]), (2, "rejected"))
+        self.assertIn("webpush_ttl", outcome["error"])
+
+        # valid settings, but an endpoint the policy refuses
+        self.dc.expect_log(r"webpush: Warning: Subscription sv3-phone-subscription of sv3: "
+                           r"endpoint refused: ")
+        f.write((json.dumps({"settings": settings}) + "\n").encode())
+        f.write((json.dumps({"push": dict(push, id=3, endpoint="ftp://x/y")}) + "\n").encode())
+        outcome = json.loads(self.read_line(f))["outcome"]
+        self.assertEqual((outcome["id"], outcome["result"]), (3, "rejected"))
+        self.assertIn("endpoint refused", outcome["error"])
+
+        # a key of the wrong size ends the connection
+        self.dc.expect_log(r"Invalid line from a mail process: 'p256dh' is 3 octets, not 65")
+        f.write((json.dumps({"push": dict(push, id=4, p256dh="AAAA")}) + "\n").encode())
+        self.assertEqual(f.readline(), b"")
+        s.close()
+
+        # a line longer than any push
+        self.dc.expect_log(r"webpush: Error: .*(Too large input|too long)")
+        s, f = self.connect_service()
+        self.read_line(f)
+        try:
+            f.write(b'{"resume":"' + b"x" * (200 * 1024) + b'"}\n')
+            self.assertEqual(f.readline(), b"")
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        s.close()
+
+        # and the real mail processes still get their pushes through
+        self.assertEqual(len(service_pids(self.dc)), 1)
+        _, msg = message(subject="after the hostile lines")
+        self.assertEqual(self.dc.lmtp_deliver(user, msg)[0], 250)
+        self.assertEqual(self.wait_payloads("sv3-phone", 1)[0]["subject"],
+                         "after the hostile lines")
+
+
+class ServiceUnreachable(wpp.PushCase):
+    """webpush_service names a socket nobody listens on: the mail processes
+    send their pushes themselves and say so, once a minute at most."""
+
+    @classmethod
+    def extra_settings(cls):
+        return dict(super().extra_settings(), webpush_service="no-such-webpush")
+
+    def test_pushes_sent_by_the_process(self):
+        user = "su1"
+        self.dc.expect_log(r"push-coi: Web Push service .*/no-such-webpush: connect\(.*\) "
+                           r"failed: .*: this process sends its pushes itself")
+        c = self.imap(user)
+        self.subscribe(c, user, "su1-phone")
+        subjects = ["unreachable %d" % i for i in range(3)]
+        with self.dc.lmtp_session() as lmtp:
+            for subject in subjects:
+                _, msg = message(subject=subject)
+                self.assertEqual(lmtp.deliver(user, msg)[0], 250)
+        payloads = self.wait_payloads("su1-phone", 3)
+        self.assertEqual([p["subject"] for p in payloads], subjects)
+        warnings = [line for line in self.dc.log_lines()
+                    if "this process sends its pushes itself" in line]
+        # one for the IMAP process, one for the LMTP process
+        self.assertEqual(len(warnings), 2, warnings)
