@@ -41,9 +41,9 @@ def pin(dc):
     return dc
 
 
-def unpin_children(dc, name, timeout=10):
-    """Lets Dovecot's process name (a child of its master, e.g. the Web
-    Push service) run on every CPU again. Waits for it to start."""
+def pin_children(dc, name, cpus, timeout=10):
+    """Moves Dovecot's process name (a child of its master, e.g. the Web
+    Push service) to cpus. Waits for it to start."""
     deadline = time.time() + timeout
     while True:
         pids = []
@@ -65,7 +65,7 @@ def unpin_children(dc, name, timeout=10):
     if not pids:
         raise RuntimeError("no %s process under Dovecot %d" % (name, dc.proc.pid))
     for pid in pids:
-        os.sched_setaffinity(pid, set(range(os.cpu_count() or 1)))
+        os.sched_setaffinity(pid, cpus)
     return pids
 
 

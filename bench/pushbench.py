@@ -5,7 +5,7 @@ import os
 import shutil
 import tempfile
 
-from common import Dovecot, pin, unpin_children
+from common import Dovecot, pin, pin_children
 
 from coitest.pushreceiver import Answer, PushReceiver  # noqa: F401
 from coitest.webpush import PUSH_PLUGINS, push_settings, service_conf, sub_entry, \
@@ -16,12 +16,14 @@ COI = "/private/vendor/vendor.dovecot/coi/config"
 
 class PushSetup:
     def __init__(self, settings=None, extra_conf="mail_fsync = never\n", verify=False,
-                 service=False):
+                 service=False, rx=None):
         """service: with the Web Push service (webpush_service), started
-        with Dovecot and free to run on any CPU (see common.pin())."""
+        with Dovecot and free to run on any CPU (see common.pin()).
+        rx: a started receiver (default: the integration tests' Python
+        receiver, which can also hold requests without answering)."""
         self.keydir = tempfile.mkdtemp(prefix="coibench-webpush-")
         os.chmod(self.keydir, 0o755)
-        self.rx = PushReceiver(verify=verify).start()
+        self.rx = rx or PushReceiver(verify=verify).start()
         plugin = push_settings(self.keydir, self.rx)
         # tokens computed here (as any server with the same secret would),
         # so that subscribing never waits for a validation push: with the
@@ -44,7 +46,9 @@ class PushSetup:
         args["extra_conf"] = extra_conf
         self.dc = pin(Dovecot(**args).start())
         if service:
-            unpin_children(self.dc, "webpush")
+            # the service on the CPU where Dovecot's delivering
+            # processes are not (see common.pin())
+            pin_children(self.dc, "webpush", {1} if (os.cpu_count() or 1) >= 2 else {0})
 
     def subscribe(self, user, names):
         """Validated subscriptions of user, one per receiver path name."""

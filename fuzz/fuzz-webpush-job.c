@@ -13,12 +13,30 @@ static void fuzz_check_round_trip(const struct webpush_job_line *line)
 	const char *text, *error;
 
 	switch (line->type) {
-	case WEBPUSH_JOB_LINE_PUSH:
-		text = webpush_job_push_line(&line->push);
-		i_assert(webpush_job_parse_line(text, pool_datastack_create(),
+	case WEBPUSH_JOB_LINE_PUSH: {
+		/* the payload lines that would follow */
+		struct webpush_job_push push = line->push;
+		const char *const *lines;
+		unsigned int missing;
+
+		push.payload = "{\"subject\":\"x\"}";
+		push.small_payload = line->push_lines_missing == 2 ? "{}" : NULL;
+		text = webpush_job_push_line(&push);
+		lines = t_strsplit(text, "\n");
+		i_assert(webpush_job_parse_line(lines[0], pool_datastack_create(),
 						&again, &error) == 0);
+		i_assert(again.push_lines_missing == line->push_lines_missing);
+		missing = again.push_lines_missing;
+		i_assert(webpush_job_push_add_line(&again, pool_datastack_create(),
+						   lines[1]) ==
+			 (missing == 1 ? 1 : 0));
+		if (lines[2] != NULL) {
+			i_assert(webpush_job_push_add_line(&again,
+				pool_datastack_create(), lines[2]) == 1);
+		}
 		i_assert(strcmp(webpush_job_push_line(&again.push), text) == 0);
 		break;
+	}
 	case WEBPUSH_JOB_LINE_OUTCOME:
 		text = webpush_job_outcome_line(line->outcome_id,
 						&line->outcome);

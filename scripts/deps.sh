@@ -12,6 +12,7 @@ python3 python3-cryptography openssl
 debhelper dpkg-dev fakeroot
 valgrind clang libclang-rt-14-dev
 redis-server
+nginx-light
 "
 
 missing=""

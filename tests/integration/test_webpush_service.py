@@ -182,12 +182,12 @@ class ServiceProcess(ServiceMode, wpp.PushCase):
         keys = json.loads(sub.subscription_json(endpoint))["resource"]["keys"]
         push = {"id": 1, "owner": user, "subscription": "sv3-phone-subscription",
                 "endpoint": endpoint, "p256dh": keys["p256dh"], "auth": keys["auth"],
-                "payload": "{}"}
+                "payload_lines": 1}
         s, f = self.connect_service()
         self.read_line(f)
         self.dc.expect_log(r"webpush: Warning: Push to subscription sv3-phone-subscription of "
                            r"sv3 refused: no settings line before the push")
-        f.write((json.dumps({"push": push}) + "\n").encode())
+        f.write((json.dumps({"push": push}) + "\n{}\n").encode())
         outcome = json.loads(self.read_line(f))["outcome"]
         self.assertEqual((outcome["id"], outcome["result"]), (1, "rejected"))
         self.assertEqual(outcome["error"], "no settings line before the push")
@@ -199,7 +199,7 @@ class ServiceProcess(ServiceMode, wpp.PushCase):
                     "webpush_ca_file": os.path.join(self.keydir, "ca.pem")}
         f.write((json.dumps({"settings": dict(settings, webpush_ttl="soon")}) +
                  "\n").encode())
-        f.write((json.dumps({"push": dict(push, id=2)}) + "\n").encode())
+        f.write((json.dumps({"push": dict(push, id=2)}) + "\n{}\n").encode())
         outcome = json.loads(self.read_line(f))["outcome"]
         self.assertEqual((outcome["id"], outcome["result"]), (2, "rejected"))
         self.assertIn("webpush_ttl", outcome["error"])
@@ -208,7 +208,7 @@ class ServiceProcess(ServiceMode, wpp.PushCase):
         self.dc.expect_log(r"webpush: Warning: Subscription sv3-phone-subscription of sv3: "
                            r"endpoint refused: ")
         f.write((json.dumps({"settings": settings}) + "\n").encode())
-        f.write((json.dumps({"push": dict(push, id=3, endpoint="ftp://x/y")}) + "\n").encode())
+        f.write((json.dumps({"push": dict(push, id=3, endpoint="ftp://x/y")}) + "\n{}\n").encode())
         outcome = json.loads(self.read_line(f))["outcome"]
         self.assertEqual((outcome["id"], outcome["result"]), (3, "rejected"))
         self.assertIn("endpoint refused", outcome["error"])

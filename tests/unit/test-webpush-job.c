@@ -49,6 +49,29 @@ static void fill_push(struct webpush_job_push *push)
 	push->spool_dir = "/home/alice/.webpush-spool";
 }
 
+/* Parses the text of webpush_job_push_line(): the push line, then the
+   lines of its payloads. Returns 0 or -1 as webpush_job_parse_line(). */
+static int parse_push_text(const char *text, struct webpush_job_line *line_r,
+			   const char **error_r)
+{
+	const char *const *lines = t_strsplit(text, "\n");
+	unsigned int i;
+
+	if (webpush_job_parse_line(lines[0], pool_datastack_create(), line_r,
+				   error_r) < 0)
+		return -1;
+	if (line_r->type != WEBPUSH_JOB_LINE_PUSH)
+		return 0;
+	for (i = 1; lines[i] != NULL; i++) {
+		i_assert(line_r->push_lines_missing > 0);
+		if (webpush_job_push_add_line(line_r, pool_datastack_create(),
+					      lines[i]) > 0)
+			i_assert(lines[i + 1] == NULL);
+	}
+	i_assert(line_r->push_lines_missing == 0);
+	return 0;
+}
+
 static void test_webpush_job_settings(void)
 {
 	struct webpush_job_line line;
@@ -86,9 +109,9 @@ static void test_webpush_job_push(void)
 	test_begin("webpush job push line round trip");
 	fill_push(&push);
 	text = webpush_job_push_line(&push);
-	test_assert(strchr(text, '\n') == NULL);
-	test_assert(webpush_job_parse_line(text, pool_datastack_create(),
-					   &line, &error) == 0);
+	/* the push line and its two payload lines */
+	test_assert(str_array_length(t_strsplit(text, "\n")) == 3);
+	test_assert(parse_push_text(text, &line, &error) == 0);
 	test_assert(line.type == WEBPUSH_JOB_LINE_PUSH);
 	test_assert(line.push.id == push.id);
 	test_assert_strcmp(line.push.owner, push.owner);
@@ -109,8 +132,9 @@ static void test_webpush_job_push(void)
 	push.headers = NULL;
 	push.spool_dir = NULL;
 	text = webpush_job_push_line(&push);
-	test_assert(webpush_job_parse_line(text, pool_datastack_create(),
-					   &line, &error) == 0);
+	test_assert(str_array_length(t_strsplit(text, "\n")) == 2);
+	test_assert(parse_push_text(text, &line, &error) == 0);
+	test_assert_strcmp(line.push.payload, push.payload);
 	test_assert(line.push.id == 0);
 	test_assert(line.push.small_payload == NULL);
 	test_assert(line.push.headers == NULL);
@@ -183,7 +207,8 @@ static const char *push_with(const char *field, const char *value)
 	char *text;
 
 	fill_push(&push);
-	root = json_loads(webpush_job_push_line(&push), 0, NULL);
+	root = json_loads(t_strcut(webpush_job_push_line(&push), '\n'), 0,
+			  NULL);
 	i_assert(root != NULL);
 	obj = json_object_get(root, "push");
 	if (value == NULL)
@@ -245,7 +270,9 @@ static void test_webpush_job_hostile_push(void)
 	} tests[] = {
 		{ "owner", NULL, "'owner' is missing" },
 		{ "endpoint", "null", "'endpoint' is not a string" },
-		{ "payload", "{}", "'payload' is not a string" },
+		{ "payload_lines", "0", "'payload_lines' is not 1 or 2" },
+		{ "payload_lines", "3", "'payload_lines' is not 1 or 2" },
+		{ "payload_lines", "\"1\"", "'payload_lines' is not a number" },
 		{ "id", "-1", "'id' is not a number" },
 		{ "id", "4294967296", "'id' is not a number" },
 		{ "id", "\"7\"", "'id' is not a number" },

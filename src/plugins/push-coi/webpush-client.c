@@ -236,6 +236,12 @@ int webpush_client_push(struct webpush_client *client,
 {
 	struct webpush_client_wait *wait;
 
+	if (!webpush_job_push_payload_valid(push->payload) ||
+	    (push->small_payload != NULL &&
+	     !webpush_job_push_payload_valid(push->small_payload))) {
+		*error_r = "a payload with a line break";
+		return -1;
+	}
 	push->id = 0;
 	if (callback != NULL) {
 		if (++client->last_id == 0)

@@ -31,18 +31,24 @@ const char *const webpush_job_setting_names[] = {
 	NULL
 };
 
-static const char *job_dump(json_t *obj)
+static const char *job_dump_flags(json_t *obj, size_t flags)
 {
 	const char *ret;
 	char *text;
 
 	i_assert(obj != NULL);
-	text = json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS);
+	text = json_dumps(obj, JSON_COMPACT | flags);
 	i_assert(text != NULL);
 	ret = t_strdup(text);
 	free(text);
 	json_decref(obj);
 	return ret;
+}
+
+/* Sorted keys: the same settings always give the same line. */
+static const char *job_dump(json_t *obj)
+{
+	return job_dump_flags(obj, JSON_SORT_KEYS);
 }
 
 /* json_string() of a string that is not valid UTF-8 is NULL: such a value
@@ -74,8 +80,15 @@ const char *webpush_job_push_line(const struct webpush_job_push *push)
 {
 	json_t *obj, *headers;
 	const char *const *h;
+	const char *line;
 
-	obj = json_pack("{s:I,s:o,s:o,s:o,s:s,s:s,s:o}",
+	/* the payloads are JSON texts without line breaks: they follow as
+	   lines of their own rather than as escaped strings, which would
+	   cost the delivering process more than the rest of the push */
+	i_assert(strchr(push->payload, '\n') == NULL);
+	i_assert(push->small_payload == NULL ||
+		 strchr(push->small_payload, '\n') == NULL);
+	obj = json_pack("{s:I,s:o,s:o,s:o,s:s,s:s,s:I}",
 		"id", (json_int_t)push->id,
 		"owner", job_string(push->owner),
 		"subscription", job_string(push->subscription),
@@ -83,12 +96,9 @@ const char *webpush_job_push_line(const struct webpush_job_push *push)
 		"p256dh", webpush_b64url_encode(push->p256dh,
 						sizeof(push->p256dh)),
 		"auth", webpush_b64url_encode(push->auth, sizeof(push->auth)),
-		"payload", job_string(push->payload));
+		"payload_lines",
+		(json_int_t)(push->small_payload == NULL ? 1 : 2));
 	i_assert(obj != NULL);
-	if (push->small_payload != NULL) {
-		json_object_set_new(obj, "small_payload",
-				    job_string(push->small_payload));
-	}
 	if (push->headers != NULL) {
 		headers = json_array();
 		for (h = push->headers; *h != NULL; h++)
@@ -99,7 +109,28 @@ const char *webpush_job_push_line(const struct webpush_job_push *push)
 		json_object_set_new(obj, "spool_dir",
 				    job_string(push->spool_dir));
 	}
-	return job_dump(json_pack("{s:o}", "push", obj));
+	line = job_dump_flags(json_pack("{s:o}", "push", obj), 0);
+	return t_strconcat(line, "\n", push->payload,
+			   push->small_payload == NULL ? NULL : "\n",
+			   push->small_payload, NULL);
+}
+
+bool webpush_job_push_payload_valid(const char *payload)
+{
+	return strchr(payload, '\n') == NULL;
+}
+
+int webpush_job_push_add_line(struct webpush_job_line *line, pool_t pool,
+			      const char *text)
+{
+	i_assert(line->type == WEBPUSH_JOB_LINE_PUSH);
+	i_assert(line->push_lines_missing > 0);
+
+	if (line->push.payload == NULL)
+		line->push.payload = p_strdup(pool, text);
+	else
+		line->push.small_payload = p_strdup(pool, text);
+	return --line->push_lines_missing == 0 ? 1 : 0;
 }
 
 const char *webpush_job_resume_line(const char *spool_dir)
@@ -238,7 +269,7 @@ job_parse_settings(json_t *obj, pool_t pool, struct webpush_job_line *line_r,
 
 static int
 job_parse_push(json_t *obj, pool_t pool, struct webpush_job_push *push_r,
-	       const char **error_r)
+	       unsigned int *lines_r, const char **error_r)
 {
 	ARRAY_TYPE(const_string) headers;
 	json_t *jheaders, *jvalue;
@@ -260,13 +291,17 @@ job_parse_push(json_t *obj, pool_t pool, struct webpush_job_push *push_r,
 			sizeof(push_r->p256dh), error_r) < 0 ||
 	    job_get_key(obj, "auth", push_r->auth, sizeof(push_r->auth),
 			error_r) < 0 ||
-	    job_get_string(obj, "payload", TRUE, pool, &push_r->payload,
-			   error_r) < 0 ||
-	    job_get_string(obj, "small_payload", FALSE, pool,
-			   &push_r->small_payload, error_r) < 0 ||
+	    job_get_uint(obj, "payload_lines", lines_r, error_r) < 0 ||
 	    job_get_string(obj, "spool_dir", FALSE, pool, &push_r->spool_dir,
 			   error_r) < 0)
 		return -1;
+
+	if (*lines_r < 1 || *lines_r > 2) {
+		*error_r = "'payload_lines' is not 1 or 2";
+		return -1;
+	}
+	push_r->payload = NULL;
+	push_r->small_payload = NULL;
 
 	jheaders = json_object_get(obj, "headers");
 	if (jheaders == NULL || json_is_null(jheaders)) {
@@ -389,7 +424,8 @@ int webpush_job_parse_line(const char *line, pool_t pool,
 		ret = job_parse_settings(value, pool, line_r, error_r);
 	} else if (strcmp(key, "push") == 0) {
 		line_r->type = WEBPUSH_JOB_LINE_PUSH;
-		ret = job_parse_push(value, pool, &line_r->push, error_r);
+		ret = job_parse_push(value, pool, &line_r->push,
+				     &line_r->push_lines_missing, error_r);
 	} else if (strcmp(key, "resume") == 0) {
 		line_r->type = WEBPUSH_JOB_LINE_RESUME;
 		ret = job_get_string(root, "resume", TRUE, pool,

@@ -15,11 +15,16 @@
          connection (only the names of webpush_job_setting_names)
      {"push":{"id":7,"owner":"alice","subscription":"...",
               "endpoint":"https://...","p256dh":"<b64url>",
-              "auth":"<b64url>","payload":"{...}",
-              "small_payload":"{...}","headers":["Name: value"],
+              "auth":"<b64url>","payload_lines":2,
+              "headers":["Name: value"],
               "spool_dir":"/home/alice/webpush-spool"}}
+     {"subject":"...",...}
+     {"subject":"..."}
          one push, not yet encrypted; id 0 = no outcome line wanted;
-         small_payload, headers and spool_dir may be absent
+         headers and spool_dir may be absent. The push line is followed
+         by payload_lines lines as they are: the payload (a JSON text,
+         which has no line break), then, when payload_lines is 2, the
+         smaller payload sent after a 413
      {"resume":"/home/alice/webpush-spool"}
          take the retries that wait in this spool directory
 
@@ -68,8 +73,10 @@ struct webpush_job_line {
 
 	/* SETTINGS: name=value pairs, NULL-terminated */
 	const char *const *settings;
-	/* PUSH */
+	/* PUSH: payload and small_payload are NULL until the lines that
+	   follow are given to webpush_job_push_add_line() */
 	struct webpush_job_push push;
+	unsigned int push_lines_missing;
 	/* RESUME */
 	const char *resume_dir;
 	/* OUTCOME */
@@ -86,8 +93,11 @@ struct webpush_job_line {
    same settings always give the same line, so that it can be compared. */
 const char *webpush_job_settings_line(webpush_setting_lookup_t *lookup,
 				      void *context);
-/* The other lines (data stack). */
+/* The other lines (data stack). The push "line" is the push line and the
+   lines of its payloads, joined with LF. Payloads must not contain LF
+   (webpush_job_push_payload_valid(); jansson's compact JSON has none). */
 const char *webpush_job_push_line(const struct webpush_job_push *push);
+bool webpush_job_push_payload_valid(const char *payload);
 const char *webpush_job_resume_line(const char *spool_dir);
 const char *webpush_job_outcome_line(unsigned int id,
 				     const struct webpush_push_outcome *outcome);
@@ -105,6 +115,11 @@ int webpush_job_parse_line(const char *line, pool_t pool,
    other side's VERSION line (connection_verify_version()). */
 struct connection;
 int webpush_job_handshake_line(struct connection *conn, const char *line);
+
+/* Gives a parsed PUSH line the next of the lines that follow it. Returns
+   1 when the push is complete, 0 when another line is needed. */
+int webpush_job_push_add_line(struct webpush_job_line *line, pool_t pool,
+			      const char *text);
 
 /* A webpush_setting_lookup_t over the settings of a parsed SETTINGS line
    (context: the line's settings array). */

@@ -56,6 +56,11 @@ struct webpush_profile {
 struct webpush_service_client {
 	struct connection conn;
 	struct webpush_profile *profile;
+	/* the last line parsed (from push_pool); a push line waits here for
+	   its payload lines */
+	pool_t push_pool;
+	struct webpush_job_line push;
+	bool push_pending;
 };
 
 /* What the sender gives back with a push's outcome. */
@@ -284,47 +289,64 @@ static void service_push(struct webpush_service_client *client,
 			    service_push_callback, p);
 }
 
+static int
+service_client_input_job(struct webpush_service_client *client,
+			 const char *line)
+{
+	struct connection *conn = &client->conn;
+	struct webpush_job_line *job = &client->push;
+	const char *error;
+
+	/* parsed into the client's pool: a push line waits there for its
+	   payload lines */
+	p_clear(client->push_pool);
+	if (webpush_job_parse_line(line, client->push_pool, job, &error) < 0) {
+		e_error(conn->event, "Invalid line from a mail process: %s: "
+			"disconnecting it", error);
+		return -1;
+	}
+	switch (job->type) {
+	case WEBPUSH_JOB_LINE_SETTINGS:
+		client->profile = service_profile_get(line, job->settings,
+						      &error);
+		if (client->profile == NULL) {
+			e_error(conn->event, "%s: disconnecting the mail "
+				"process", error);
+			return -1;
+		}
+		return 1;
+	case WEBPUSH_JOB_LINE_PUSH:
+		/* its payload lines follow */
+		client->push_pending = TRUE;
+		return 1;
+	case WEBPUSH_JOB_LINE_RESUME:
+		if (client->profile != NULL && client->profile->sender != NULL) {
+			webpush_sender_resume_spool(client->profile->sender,
+						    job->resume_dir);
+		}
+		return 1;
+	default:
+		e_error(conn->event, "Unexpected line from a mail process: "
+			"disconnecting it");
+		return -1;
+	}
+}
+
 static int service_client_input_line(struct connection *conn,
 				     const char *line)
 {
 	struct webpush_service_client *client =
 		container_of(conn, struct webpush_service_client, conn);
-	struct webpush_job_line job;
-	const char *error;
 	int ret = 1;
 
 	T_BEGIN {
-		if (webpush_job_parse_line(line, pool_datastack_create(),
-					   &job, &error) < 0) {
-			e_error(conn->event, "Invalid line from a mail "
-				"process: %s: disconnecting it", error);
-			ret = -1;
-		} else switch (job.type) {
-		case WEBPUSH_JOB_LINE_SETTINGS:
-			client->profile = service_profile_get(line,
-				job.settings, &error);
-			if (client->profile == NULL) {
-				e_error(conn->event, "%s: disconnecting the "
-					"mail process", error);
-				ret = -1;
-			}
-			break;
-		case WEBPUSH_JOB_LINE_PUSH:
-			service_push(client, &job.push);
-			break;
-		case WEBPUSH_JOB_LINE_RESUME:
-			if (client->profile != NULL &&
-			    client->profile->sender != NULL) {
-				webpush_sender_resume_spool(
-					client->profile->sender,
-					job.resume_dir);
-			}
-			break;
-		default:
-			e_error(conn->event, "Unexpected line from a mail "
-				"process: disconnecting it");
-			ret = -1;
-			break;
+		if (!client->push_pending)
+			ret = service_client_input_job(client, line);
+		else if (webpush_job_push_add_line(&client->push,
+						   client->push_pool,
+						   line) > 0) {
+			client->push_pending = FALSE;
+			service_push(client, &client->push.push);
 		}
 	} T_END;
 	return ret;
@@ -338,6 +360,7 @@ static void service_client_destroy(struct connection *conn)
 	e_debug(conn->event, "Mail process disconnected: %s",
 		connection_disconnect_reason(conn));
 	connection_deinit(conn);
+	pool_unref(&client->push_pool);
 	i_free(client);
 	master_service_client_connection_destroyed(master_service);
 }
@@ -363,6 +386,7 @@ static void client_connected(struct master_service_connection *mconn)
 	struct webpush_service_client *client;
 
 	client = i_new(struct webpush_service_client, 1);
+	client->push_pool = pool_alloconly_create("webpush service push", 2048);
 	client->conn.event_parent = service_event;
 	connection_init_server(service_clients, &client->conn,
 			       "webpush-client", mconn->fd, mconn->fd);
