@@ -5,12 +5,14 @@ snippet enabled. The package is purged afterwards."""
 
 import os
 import shutil
+import socket
 import subprocess
 import tempfile
 import unittest
 
 from coitest import Dovecot, message
 from coitest.dovecot import SRC_DIR
+from coitest.webpush import service_conf
 
 SNIPPET = "/etc/dovecot/conf.d/95-coi.conf.disabled"
 
@@ -60,6 +62,7 @@ class DebianPackage(unittest.TestCase):
                      "./usr/lib/dovecot/modules/lib30_push_coi_plugin.so",
                      "./usr/lib/dovecot/modules/doveadm/lib95_doveadm_coi_plugin.so",
                      "./usr/lib/dovecot/modules/doveadm/lib95_doveadm_push_coi_plugin.so",
+                     "./usr/lib/dovecot/webpush",
                      "." + SNIPPET,
                      "./usr/share/doc/dovecot-coi/README.md"):
             self.assertIn(path, contents)
@@ -71,8 +74,11 @@ class DebianPackage(unittest.TestCase):
         try:
             self.assertTrue(os.path.exists(SNIPPET))
             # The system's doveconf accepts the snippet once enabled.
+            # with the package's Web Push service, started with Dovecot
             conf = Dovecot(mail_plugins="", imap_plugins="", attribute_dict=False,
-                           module_dir="system", extra_conf="!include %s\n" % SNIPPET)
+                           module_dir="system",
+                           extra_conf="!include %s\n" % SNIPPET + service_conf(
+                               min_avail=1, executable="/usr/lib/dovecot/webpush"))
             with conf as dc:
                 dc.mark_log()
                 plugins = run(["doveconf", "-c", dc.config_path, "-h", "mail_plugins"]).stdout.split()
@@ -87,6 +93,13 @@ class DebianPackage(unittest.TestCase):
                 self.assertRegex(res.stdout, r"^enabled=(yes|no) message-filter=")
                 res = dc.doveadm("webpush", "vapid", "generate")
                 self.assertIn("-----BEGIN PRIVATE KEY-----", res.stdout)
+                # the installed service runs (and answers the handshake)
+                s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                s.settimeout(10)
+                s.connect(os.path.join(dc.dir, "run", "webpush"))
+                s.sendall(b"VERSION\twebpush-client\t1\t0\n")
+                self.assertEqual(s.makefile("rb").readline(), b"VERSION\twebpush-server\t1\t0\n")
+                s.close()
                 dc.check_log()
         finally:
             run(["dpkg", "--purge", "dovecot-coi"])

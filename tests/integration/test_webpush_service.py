@@ -22,6 +22,7 @@ from coitest import message
 from coitest.webpush import ServiceMode
 
 import test_doveadm_webpush as dwp
+import test_events as events
 import test_webpush_push as wpp
 from test_webpush_push import sub_entry
 
@@ -50,15 +51,25 @@ class ServiceDoveadmWebpushTest(ServiceMode, dwp.WebpushTest):
     """The push's log lines come from the service here, not from doveadm."""
 
     def test_rejected_answer_is_printed(self):
-        self.dc.expect_log(r"webpush: Error: push t2/t2-phone-subscription: The push "
+        self.dc.expect_log(r"webpush: Error: push-coi: push t2/t2-phone-subscription: The push "
                            r"service rejected the push: HTTP 403")
         super().test_rejected_answer_is_printed()
 
     def test_transient_answer_without_retry(self):
         # doveadm's -o plugin/webpush_max_retry_time=0 reaches the service
-        self.dc.expect_log(r"webpush: Warning: push t4/t4-phone-subscription: Giving up "
+        self.dc.expect_log(r"webpush: Warning: push-coi: push t4/t4-phone-subscription: Giving up "
                            r"after 1 attempt\(s\) in 0 s")
         super().test_transient_answer_without_retry()
+
+
+class ServicePushStats(ServiceMode, events.PushStats):
+    """The push events come from the service, with the same category and
+    fields: the same metrics count them."""
+
+    def test_sent_and_failed_counted(self):
+        self.dc.expect_log(r"webpush: Error: push-coi: push ps1/ps1-refused-subscription: "
+                           r"The push service rejected the push: HTTP 403")
+        super().test_sent_and_failed_counted()
 
 
 def service_pids(dc):
@@ -185,14 +196,14 @@ class ServiceProcess(ServiceMode, wpp.PushCase):
                 "payload_lines": 1}
         s, f = self.connect_service()
         self.read_line(f)
-        self.dc.expect_log(r"webpush: Warning: Push to subscription sv3-phone-subscription of "
+        self.dc.expect_log(r"webpush: Warning: push-coi: Push to subscription sv3-phone-subscription of "
                            r"sv3 refused: no settings line before the push")
         f.write((json.dumps({"push": push}) + "\n{}\n").encode())
         outcome = json.loads(self.read_line(f))["outcome"]
         self.assertEqual((outcome["id"], outcome["result"]), (1, "rejected"))
         self.assertEqual(outcome["error"], "no settings line before the push")
 
-        self.dc.expect_log(r"webpush: Error: Invalid push_coi settings: webpush_ttl")
+        self.dc.expect_log(r"webpush: Error: push-coi: Invalid push_coi settings: webpush_ttl")
         self.dc.expect_log(r"refused: invalid settings: webpush_ttl")
         settings = {"webpush_vapid_key": self.vapid_key_path,
                     "webpush_vapid_subject": self.vapid_subject,
@@ -205,7 +216,7 @@ class ServiceProcess(ServiceMode, wpp.PushCase):
         self.assertIn("webpush_ttl", outcome["error"])
 
         # valid settings, but an endpoint the policy refuses
-        self.dc.expect_log(r"webpush: Warning: Subscription sv3-phone-subscription of sv3: "
+        self.dc.expect_log(r"webpush: Warning: push-coi: Subscription sv3-phone-subscription of sv3: "
                            r"endpoint refused: ")
         f.write((json.dumps({"settings": settings}) + "\n").encode())
         f.write((json.dumps({"push": dict(push, id=3, endpoint="ftp://x/y")}) + "\n{}\n").encode())

@@ -72,8 +72,10 @@ struct webpush_service_push {
 	bool gone_recorded;
 };
 
-static struct event_category event_category_webpush_service = {
-	.name = "webpush-service",
+/* The category of the mail processes' push events (doc/events.md): the
+   same events, the same stats filters, whichever process sends. */
+static struct event_category event_category_push_coi = {
+	.name = "push-coi",
 };
 
 static struct event *service_event;
@@ -442,7 +444,8 @@ int main(int argc, char *argv[])
 	restrict_access_allow_coredumps(TRUE);
 
 	service_event = event_create(NULL);
-	event_add_category(service_event, &event_category_webpush_service);
+	event_add_category(service_event, &event_category_push_coi);
+	event_set_append_log_prefix(service_event, "push-coi: ");
 	service_clients = connection_list_init(&service_client_set,
 					       &service_client_vfuncs);
 	hash_table_create(&service_profiles, default_pool, 0, str_hash,

@@ -83,14 +83,14 @@ def service_executable():
     return os.path.join(build_dir(), "src", "plugins", "push-coi", "webpush")
 
 
-def service_conf(socket="webpush", client_limit=100, min_avail=0):
+def service_conf(socket="webpush", client_limit=100, min_avail=0, executable=None):
     """dovecot.conf text for the Web Push service, running as the mail
     user (so that it can write the users' spools) with its socket in
     base_dir, as doc/push-delivery.md shows it; the mail processes use it
     with webpush_service = <socket>."""
     user = pwd.getpwuid(MAIL_UID).pw_name
     return f"""service webpush {{
-  executable = {service_executable()}
+  executable = {executable or service_executable()}
   user = {user}
   process_limit = 1
   process_min_avail = {min_avail}
