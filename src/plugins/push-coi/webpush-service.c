@@ -322,7 +322,12 @@ service_client_input_job(struct webpush_service_client *client,
 		client->push_pending = TRUE;
 		return 1;
 	case WEBPUSH_JOB_LINE_RESUME:
-		if (client->profile != NULL && client->profile->sender != NULL) {
+		if (!webpush_spool_writable()) {
+			/* as root: the user's files are not ours to take */
+			e_debug(conn->event, "Not resuming the spool %s: the "
+				"service runs as root", job->resume_dir);
+		} else if (client->profile != NULL &&
+			   client->profile->sender != NULL) {
 			webpush_sender_resume_spool(client->profile->sender,
 						    job->resume_dir);
 		}
