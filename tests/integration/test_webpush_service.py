@@ -269,8 +269,45 @@ class ServiceUnreachable(wpp.PushCase):
                 _, msg = message(subject=subject)
                 self.assertEqual(lmtp.deliver(user, msg)[0], 250)
         payloads = self.wait_payloads("su1-phone", 3)
-        self.assertEqual([p["subject"] for p in payloads], subjects)
+        # several connections at once: in any order
+        self.assertEqual(sorted(p["subject"] for p in payloads), subjects)
         warnings = [line for line in self.dc.log_lines()
                     if "this process sends its pushes itself" in line]
         # one for the IMAP process, one for the LMTP process
         self.assertEqual(len(warnings), 2, warnings)
+
+
+class ServiceStops(ServiceMode, wpp.PushCase):
+    """Dovecot stops while the service waits to retry a push: the service
+    ends cleanly and keeps the push in the user's spool, as a mail process
+    does (the next session of the user resumes it)."""
+
+    @classmethod
+    def extra_settings(cls):
+        return dict(super().extra_settings(), webpush_retry_delay="1min",
+                    webpush_max_retry_time="1h", webpush_exit_wait="1s")
+
+    def test_waiting_retry_spooled_at_stop(self):
+        user = "ss1"
+        c = self.imap(user)
+        self.subscribe(c, user, "ss1-phone")
+        c.logout()
+        self.rx.answer("ss1-phone", 503)
+        self.dc.expect_log(r"webpush: .*push ss1/ss1-phone-subscription: .*HTTP 503")
+        _, msg = message(subject="retried after the stop")
+        self.assertEqual(self.dc.lmtp_deliver(user, msg)[0], 250)
+        self.rx.wait_requests("ss1-phone", 2)
+        pid = service_pids(self.dc)[0]
+        self.dc.expect_log(r"master: Warning: Killed with signal 15")
+        self.dc.stop()
+        log = self.dc.read_log()
+        self.assertNotRegex(log, r"killed with signal|Panic|Fatal")
+        self.assertFalse(os.path.exists("/proc/%d" % pid))
+        spool = os.path.join(self.dc.home(user), ".webpush-spool")
+        entries = [n for n in os.listdir(spool) if n.endswith(".push")]
+        self.assertEqual(len(entries), 1, os.listdir(spool))
+        with open(os.path.join(spool, entries[0])) as f:
+            entry = json.load(f)
+        # the owner as LMTP named the user
+        self.assertEqual((entry["owner"], entry["subscription"]),
+                         (user + "@example.com", "ss1-phone-subscription"))

@@ -268,17 +268,6 @@ int webpush_client_resume(struct webpush_client *client,
 				   webpush_job_resume_line(spool_dir), error_r);
 }
 
-void webpush_client_forget_context(struct webpush_client *client,
-				   void *context)
-{
-	struct webpush_client_wait *wait;
-
-	array_foreach_modifiable(&client->waits, wait) {
-		if (wait->context == context)
-			wait->callback = NULL;
-	}
-}
-
 /* The process ends: what is written but not yet read by the service is
    still handed over, waiting at most WEBPUSH_CLIENT_EXIT_FLUSH_MSECS. */
 static void webpush_client_flush_wait(struct webpush_client *client)

@@ -41,10 +41,6 @@ int webpush_client_push(struct webpush_client *client,
 int webpush_client_resume(struct webpush_client *client,
 			  const char *settings_line, const char *spool_dir,
 			  const char **error_r);
-/* Forgets the callbacks with this context. */
-void webpush_client_forget_context(struct webpush_client *client,
-				   void *context);
-
 /* Closes the process's client (outcomes not received yet are reported as
    WEBPUSH_PUSH_DROPPED; the pushes themselves stay with the service). */
 void webpush_client_global_deinit(void);

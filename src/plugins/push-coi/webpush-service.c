@@ -86,6 +86,11 @@ static struct webpush_service_client *service_client_find(unsigned int id)
 {
 	struct connection *conn;
 
+	if (service_clients == NULL) {
+		/* the service ends: the senders give their last outcomes
+		   after the clients are gone */
+		return NULL;
+	}
 	for (conn = service_clients->connections; conn != NULL;
 	     conn = conn->next) {
 		if (conn->id == id) {

@@ -79,8 +79,13 @@ def push_settings(keydir, rx, subject="mailto:admin@example.org"):
 
 
 def service_executable():
-    """The build tree's Web Push service (the webpush executable)."""
-    return os.path.join(build_dir(), "src", "plugins", "push-coi", "webpush")
+    """The build tree's Web Push service (the webpush executable), run
+    through $WEBPUSH_SERVICE_WRAPPER when set (e.g. "valgrind -q
+    --log-file=/tmp/vg.%p": memcheck's log is opened before the service
+    drops privileges)."""
+    path = os.path.join(build_dir(), "src", "plugins", "push-coi", "webpush")
+    wrapper = os.environ.get("WEBPUSH_SERVICE_WRAPPER")
+    return wrapper + " " + path if wrapper else path
 
 
 def service_conf(socket="webpush", client_limit=100, min_avail=0, executable=None):
