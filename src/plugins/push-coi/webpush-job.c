@@ -7,6 +7,7 @@
 #include "strescape.h"
 #include "connection.h"
 #include "webpush-b64.h"
+#include "webpush-json.h"
 #include "webpush-job.h"
 
 #include <jansson.h>
@@ -31,24 +32,10 @@ const char *const webpush_job_setting_names[] = {
 	NULL
 };
 
-static const char *job_dump_flags(json_t *obj, size_t flags)
-{
-	const char *ret;
-	char *text;
-
-	i_assert(obj != NULL);
-	text = json_dumps(obj, JSON_COMPACT | flags);
-	i_assert(text != NULL);
-	ret = t_strdup(text);
-	free(text);
-	json_decref(obj);
-	return ret;
-}
-
 /* Sorted keys: the same settings always give the same line. */
 static const char *job_dump(json_t *obj)
 {
-	return job_dump_flags(obj, JSON_SORT_KEYS);
+	return webpush_json_dump(obj, JSON_SORT_KEYS);
 }
 
 /* json_string() of a string that is not valid UTF-8 is NULL: such a value
@@ -109,7 +96,7 @@ const char *webpush_job_push_line(const struct webpush_job_push *push)
 		json_object_set_new(obj, "spool_dir",
 				    job_string(push->spool_dir));
 	}
-	line = job_dump_flags(json_pack("{s:o}", "push", obj), 0);
+	line = webpush_json_dump(json_pack("{s:o}", "push", obj), 0);
 	return t_strconcat(line, "\n", push->payload,
 			   push->small_payload == NULL ? NULL : "\n",
 			   push->small_payload, NULL);
@@ -171,32 +158,6 @@ const char *webpush_job_gone_line(const char *owner, const char *subscription,
 /* --- parsing --- */
 
 static int
-job_get_string(json_t *obj, const char *key, bool required, pool_t pool,
-	       const char **value_r, const char **error_r)
-{
-	json_t *value = json_object_get(obj, key);
-
-	if (value == NULL || (!required && json_is_null(value))) {
-		if (required) {
-			*error_r = t_strdup_printf("'%s' is missing", key);
-			return -1;
-		}
-		*value_r = NULL;
-		return 0;
-	}
-	if (!json_is_string(value)) {
-		*error_r = t_strdup_printf("'%s' is not a string", key);
-		return -1;
-	}
-	if (strlen(json_string_value(value)) != json_string_length(value)) {
-		*error_r = t_strdup_printf("'%s' contains NUL", key);
-		return -1;
-	}
-	*value_r = p_strdup(pool, json_string_value(value));
-	return 0;
-}
-
-static int
 job_get_uint(json_t *obj, const char *key, unsigned int *value_r,
 	     const char **error_r)
 {
@@ -219,8 +180,8 @@ job_get_key(json_t *obj, const char *key, unsigned char *dest, size_t size,
 	const char *str, *error;
 	buffer_t *buf;
 
-	if (job_get_string(obj, key, TRUE, pool_datastack_create(),
-			   &str, error_r) < 0)
+	if (webpush_json_get_string(obj, key, TRUE, pool_datastack_create(),
+				    &str, error_r) < 0)
 		return -1;
 	buf = t_buffer_create(size + 3);
 	if (webpush_b64_decode(str, buf, &error) < 0) {
@@ -254,7 +215,8 @@ job_parse_settings(json_t *obj, pool_t pool, struct webpush_job_line *line_r,
 			*error_r = t_strdup_printf("unknown setting '%s'", key);
 			return -1;
 		}
-		if (job_get_string(obj, key, TRUE, pool, &value, error_r) < 0)
+		if (webpush_json_get_string(obj, key, TRUE, pool, &value,
+					    error_r) < 0)
 			return -1;
 		(void)jvalue;
 		/* not key itself: json_object_foreach() iterates with it */
@@ -281,19 +243,19 @@ job_parse_push(json_t *obj, pool_t pool, struct webpush_job_push *push_r,
 		return -1;
 	}
 	if (job_get_uint(obj, "id", &push_r->id, error_r) < 0 ||
-	    job_get_string(obj, "owner", TRUE, pool, &push_r->owner,
-			   error_r) < 0 ||
-	    job_get_string(obj, "subscription", TRUE, pool,
-			   &push_r->subscription, error_r) < 0 ||
-	    job_get_string(obj, "endpoint", TRUE, pool, &push_r->endpoint,
-			   error_r) < 0 ||
+	    webpush_json_get_string(obj, "owner", TRUE, pool,
+				    &push_r->owner, error_r) < 0 ||
+	    webpush_json_get_string(obj, "subscription", TRUE, pool,
+				    &push_r->subscription, error_r) < 0 ||
+	    webpush_json_get_string(obj, "endpoint", TRUE, pool,
+				    &push_r->endpoint, error_r) < 0 ||
 	    job_get_key(obj, "p256dh", push_r->p256dh,
 			sizeof(push_r->p256dh), error_r) < 0 ||
 	    job_get_key(obj, "auth", push_r->auth, sizeof(push_r->auth),
 			error_r) < 0 ||
 	    job_get_uint(obj, "payload_lines", lines_r, error_r) < 0 ||
-	    job_get_string(obj, "spool_dir", FALSE, pool, &push_r->spool_dir,
-			   error_r) < 0)
+	    webpush_json_get_string(obj, "spool_dir", FALSE, pool,
+				    &push_r->spool_dir, error_r) < 0)
 		return -1;
 
 	if (*lines_r < 1 || *lines_r > 2) {
@@ -359,13 +321,14 @@ job_parse_outcome(json_t *obj, pool_t pool, struct webpush_job_line *line_r,
 		return -1;
 	}
 	if (job_get_uint(obj, "id", &line_r->outcome_id, error_r) < 0 ||
-	    job_get_string(obj, "result", TRUE, pool, &result, error_r) < 0 ||
+	    webpush_json_get_string(obj, "result", TRUE, pool, &result,
+				    error_r) < 0 ||
 	    job_get_uint(obj, "status", &line_r->outcome.status,
 			 error_r) < 0 ||
 	    job_get_uint(obj, "attempts", &line_r->outcome.attempts,
 			 error_r) < 0 ||
-	    job_get_string(obj, "error", FALSE, pool, &line_r->outcome.error,
-			   error_r) < 0)
+	    webpush_json_get_string(obj, "error", FALSE, pool,
+				    &line_r->outcome.error, error_r) < 0)
 		return -1;
 	if (job_parse_result(result, &line_r->outcome.result) < 0) {
 		*error_r = t_strdup_printf("unknown result '%s'", result);
@@ -382,12 +345,12 @@ job_parse_gone(json_t *obj, pool_t pool, struct webpush_job_line *line_r,
 		*error_r = "'gone' is not an object";
 		return -1;
 	}
-	if (job_get_string(obj, "owner", TRUE, pool, &line_r->gone_owner,
-			   error_r) < 0 ||
-	    job_get_string(obj, "subscription", TRUE, pool,
-			   &line_r->gone_subscription, error_r) < 0 ||
-	    job_get_string(obj, "endpoint", TRUE, pool,
-			   &line_r->gone_endpoint, error_r) < 0 ||
+	if (webpush_json_get_string(obj, "owner", TRUE, pool,
+				    &line_r->gone_owner, error_r) < 0 ||
+	    webpush_json_get_string(obj, "subscription", TRUE, pool,
+				    &line_r->gone_subscription, error_r) < 0 ||
+	    webpush_json_get_string(obj, "endpoint", TRUE, pool,
+				    &line_r->gone_endpoint, error_r) < 0 ||
 	    job_get_uint(obj, "status", &line_r->gone_status, error_r) < 0)
 		return -1;
 	return 0;
@@ -428,8 +391,8 @@ int webpush_job_parse_line(const char *line, pool_t pool,
 				     &line_r->push_lines_missing, error_r);
 	} else if (strcmp(key, "resume") == 0) {
 		line_r->type = WEBPUSH_JOB_LINE_RESUME;
-		ret = job_get_string(root, "resume", TRUE, pool,
-				     &line_r->resume_dir, error_r);
+		ret = webpush_json_get_string(root, "resume", TRUE, pool,
+					      &line_r->resume_dir, error_r);
 	} else if (strcmp(key, "outcome") == 0) {
 		line_r->type = WEBPUSH_JOB_LINE_OUTCOME;
 		ret = job_parse_outcome(value, pool, line_r, error_r);

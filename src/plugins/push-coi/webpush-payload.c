@@ -8,6 +8,7 @@
 #include "message-header-decode.h"
 #include "coi-detect.h"
 #include "webpush-payload.h"
+#include "webpush-json.h"
 
 #include <time.h>
 #include <jansson.h>
@@ -353,16 +354,7 @@ payload_object(const struct webpush_payload_message *msg, bool with_content)
 
 static const char *payload_dump(json_t *obj)
 {
-	const char *ret;
-	char *text;
-
-	text = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	json_decref(obj);
-	if (text == NULL)
-		i_fatal_status(FATAL_OUTOFMEM, "jansson: out of memory");
-	ret = t_strdup(text);
-	free(text);
-	return ret;
+	return webpush_json_dump(obj, JSON_PRESERVE_ORDER);
 }
 
 const char *

@@ -11,6 +11,7 @@
 #include "str.h"
 #include "strnum.h"
 #include "write-full.h"
+#include "webpush-json.h"
 #include "webpush-spool.h"
 
 #include <ctype.h>
@@ -83,8 +84,6 @@ const char *webpush_spool_entry_to_json(const struct webpush_spool_entry *entry)
 {
 	json_t *obj, *headers;
 	const char *const *h;
-	const char *ret;
-	char *text;
 
 	obj = json_object();
 	json_object_set_new(obj, "v", json_integer(WEBPUSH_SPOOL_VERSION));
@@ -113,34 +112,15 @@ const char *webpush_spool_entry_to_json(const struct webpush_spool_entry *entry)
 	json_object_set_new(obj, "next_attempt",
 			    json_integer((json_int_t)entry->next_attempt));
 	json_object_set_new(obj, "attempts", json_integer(entry->attempts));
-	text = json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS);
-	json_decref(obj);
-	i_assert(text != NULL);
-	ret = t_strdup(text);
-	free(text);
-	return ret;
+	return webpush_json_dump(obj, JSON_SORT_KEYS);
 }
 
 static int
 webpush_spool_get_str(pool_t pool, json_t *obj, const char *name,
 		      bool nullable, const char **value_r, const char **error_r)
 {
-	json_t *value = json_object_get(obj, name);
-
-	if (nullable && (value == NULL || json_is_null(value))) {
-		*value_r = NULL;
-		return 0;
-	}
-	if (!json_is_string(value)) {
-		*error_r = t_strdup_printf("%s is not a string", name);
-		return -1;
-	}
-	if (strlen(json_string_value(value)) != json_string_length(value)) {
-		*error_r = t_strdup_printf("%s holds a NUL", name);
-		return -1;
-	}
-	*value_r = p_strdup(pool, json_string_value(value));
-	return 0;
+	return webpush_json_get_string(obj, name, !nullable, pool, value_r,
+				       error_r);
 }
 
 static int

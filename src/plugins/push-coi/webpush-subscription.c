@@ -7,6 +7,7 @@
 #include "iso8601-date.h"
 #include "webpush-b64.h"
 #include "webpush-ossl.h"
+#include "webpush-json.h"
 #include "webpush-subscription.h"
 
 #include <time.h>
@@ -289,8 +290,7 @@ static const char *webpush_time_rfc3339(time_t t)
 const char *webpush_subscription_to_json(const struct webpush_subscription *sub)
 {
 	json_t *root;
-	const char *p256dh, *auth, *ret;
-	char *dump;
+	const char *p256dh, *auth;
 
 	p256dh = str_c(t_base64url_encode(BASE64_ENCODE_FLAG_NO_PADDING, 0,
 					  sub->p256dh, sizeof(sub->p256dh)));
@@ -308,11 +308,5 @@ const char *webpush_subscription_to_json(const struct webpush_subscription *sub)
 			     "auth", auth,
 			 "created", webpush_time_rfc3339(sub->created),
 			 "validated", sub->validated ? 1 : 0);
-	i_assert(root != NULL);
-	dump = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	i_assert(dump != NULL);
-	ret = t_strdup(dump);
-	free(dump);
-	json_decref(root);
-	return ret;
+	return webpush_json_dump(root, JSON_PRESERVE_ORDER);
 }
