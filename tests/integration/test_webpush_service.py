@@ -114,7 +114,10 @@ class ServiceProcess(ServiceMode, wpp.PushCase):
         payloads = self.wait_payloads("sv1-phone", 4)
         self.assertEqual(sorted(p["subject"] for p in payloads), sorted(subjects))
         self.assertEqual(self.rx.handshakes, handshakes)
-        self.assertEqual(len(service_pids(self.dc)), 1)
+        pids = service_pids(self.dc)
+        self.assertEqual(len(pids), 1)
+        # below the mail processes: a delivery goes first
+        self.assertEqual(os.getpriority(os.PRIO_PROCESS, pids[0]), 10)
 
     def test_mail_process_sends_itself_while_the_service_is_away(self):
         """The service killed: the mail process notices the lost

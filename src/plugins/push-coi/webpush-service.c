@@ -38,6 +38,12 @@
 #include "webpush-spool.h"
 #include "webpush-vapid.h"
 
+#include <sys/resource.h>
+
+/* The service's default niceness (-n): a push waits for a delivery that
+   wants the same CPU, never the other way round. */
+#define WEBPUSH_SERVICE_DEFAULT_NICE 10
+
 /* Distinct settings (usually one per server) kept at most. */
 #define WEBPUSH_SERVICE_MAX_PROFILES 64
 
@@ -446,10 +452,25 @@ static void main_deinit(void)
 
 int main(int argc, char *argv[])
 {
-	master_service = master_service_init("webpush", 0, &argc, &argv, "");
-	if (master_getopt(master_service) > 0)
-		return FATAL_DEFAULT;
+	int c, niceness = WEBPUSH_SERVICE_DEFAULT_NICE;
+
+	master_service = master_service_init("webpush", 0, &argc, &argv, "n:");
+	while ((c = master_getopt(master_service)) > 0) {
+		switch (c) {
+		case 'n':
+			if (str_to_int(optarg, &niceness) < 0 ||
+			    niceness < 0 || niceness > 19)
+				i_fatal("-n: not a niceness from 0 to 19: %s",
+					optarg);
+			break;
+		default:
+			return FATAL_DEFAULT;
+		}
+	}
 	master_service_init_log(master_service);
+	/* pushes yield the CPU to the processes that deliver mail */
+	if (niceness > 0 && setpriority(PRIO_PROCESS, 0, niceness) < 0)
+		i_error("setpriority(%d) failed: %m", niceness);
 	restrict_access_by_env(RESTRICT_ACCESS_FLAG_ALLOW_ROOT, NULL);
 	restrict_access_allow_coredumps(TRUE);
 
