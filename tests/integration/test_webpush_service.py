@@ -57,8 +57,9 @@ class ServiceDoveadmWebpushTest(ServiceMode, dwp.WebpushTest):
 
     def test_transient_answer_without_retry(self):
         # doveadm's -o plugin/webpush_max_retry_time=0 reaches the service
+        # (the attempt may end in the next second)
         self.dc.expect_log(r"webpush: Warning: push-coi: push t4/t4-phone-subscription: Giving up "
-                           r"after 1 attempt\(s\) in 0 s")
+                           r"after 1 attempt\(s\) in [01] s")
         super().test_transient_answer_without_retry()
 
 
