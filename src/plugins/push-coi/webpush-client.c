@@ -175,9 +175,9 @@ const char *webpush_client_get_socket_path(struct webpush_client *client)
 static int webpush_client_ready(struct webpush_client *client,
 				const char **error_r)
 {
+	if (client->conn.ioloop != current_ioloop)
+		connection_switch_ioloop(&client->conn);
 	if (client->connected) {
-		if (client->conn.ioloop != current_ioloop)
-			connection_switch_ioloop(&client->conn);
 		if (o_stream_get_buffer_used_size(client->conn.output) >
 		    WEBPUSH_CLIENT_OUTPUT_MAX) {
 			*error_r = "the Web Push service is too far behind";
@@ -185,8 +185,6 @@ static int webpush_client_ready(struct webpush_client *client,
 		}
 		return 0;
 	}
-	if (client->conn.ioloop != current_ioloop)
-		connection_switch_ioloop(&client->conn);
 	if (connection_client_connect(&client->conn) < 0) {
 		*error_r = t_strdup_printf("connect(%s) failed: %m",
 					   client->socket_path);

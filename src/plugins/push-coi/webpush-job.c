@@ -63,6 +63,11 @@ const char *webpush_job_settings_line(webpush_setting_lookup_t *lookup,
 	return job_dump(json_pack("{s:o}", "settings", settings));
 }
 
+bool webpush_job_push_payload_valid(const char *payload)
+{
+	return strchr(payload, '\n') == NULL;
+}
+
 const char *webpush_job_push_line(const struct webpush_job_push *push)
 {
 	json_t *obj, *headers;
@@ -72,9 +77,9 @@ const char *webpush_job_push_line(const struct webpush_job_push *push)
 	/* the payloads are JSON texts without line breaks: they follow as
 	   lines of their own rather than as escaped strings, which would
 	   cost the delivering process more than the rest of the push */
-	i_assert(strchr(push->payload, '\n') == NULL);
+	i_assert(webpush_job_push_payload_valid(push->payload));
 	i_assert(push->small_payload == NULL ||
-		 strchr(push->small_payload, '\n') == NULL);
+		 webpush_job_push_payload_valid(push->small_payload));
 	obj = json_pack("{s:I,s:o,s:o,s:o,s:s,s:s,s:I}",
 		"id", (json_int_t)push->id,
 		"owner", job_string(push->owner),
@@ -102,10 +107,6 @@ const char *webpush_job_push_line(const struct webpush_job_push *push)
 			   push->small_payload, NULL);
 }
 
-bool webpush_job_push_payload_valid(const char *payload)
-{
-	return strchr(payload, '\n') == NULL;
-}
 
 int webpush_job_push_add_line(struct webpush_job_line *line, pool_t pool,
 			      const char *text)

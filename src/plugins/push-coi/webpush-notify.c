@@ -316,36 +316,6 @@ void webpush_notify_user_deinit(struct push_coi_user *puser)
 	}
 }
 
-/* Hands a push to the Web Push service. Returns -1 when the service
-   cannot take it (logged by the client): the process sends it itself. */
-static int
-notify_service_send(struct mail_user *user, struct push_coi_user *puser,
-		    const char *id, const struct webpush_subscription *sub,
-		    const char *payload, const char *small_payload,
-		    const char *const *headers,
-		    webpush_push_callback_t *callback, void *context)
-{
-	struct webpush_job_push job;
-	const char *error;
-
-	i_zero(&job);
-	job.owner = user->username;
-	job.subscription = id;
-	job.endpoint = sub->endpoint;
-	memcpy(job.p256dh, sub->p256dh, sizeof(job.p256dh));
-	memcpy(job.auth, sub->auth, sizeof(job.auth));
-	job.payload = payload;
-	job.small_payload = small_payload;
-	job.headers = headers;
-	job.spool_dir = puser->spool_dir;
-	if (webpush_client_push(notify_client, puser->service_settings, &job,
-				callback, context, &error) < 0)
-		return -1;
-	e_debug(puser->event, "Push to subscription %s handed to the Web "
-		"Push service", id);
-	return 0;
-}
-
 /* Returns 0 when the push was handed to the sender, -1 when it could not
    be sent at all (logged). */
 static int
@@ -356,28 +326,34 @@ webpush_notify_send(struct mail_user *user, const char *id,
 		    webpush_push_callback_t *callback, void *context)
 {
 	struct push_coi_user *puser = PUSH_COI_USER_CONTEXT(user);
-	struct webpush_prepare_input input;
+	struct webpush_job_push push;
 	struct webpush_prepared prepared;
 	const char *error;
 
 	if (puser == NULL || notify_sender == NULL ||
 	    !push_coi_user_webpush_ready(puser))
 		return -1;
+	i_zero(&push);
+	push.owner = user->username;
+	push.subscription = id;
+	push.endpoint = sub->endpoint;
+	memcpy(push.p256dh, sub->p256dh, sizeof(push.p256dh));
+	memcpy(push.auth, sub->auth, sizeof(push.auth));
+	push.payload = payload;
+	push.small_payload = small_payload;
+	push.headers = headers;
+	push.spool_dir = puser->spool_dir;
+
+	/* to the Web Push service; the process sends the push itself when
+	   the service cannot take it (logged by the client) */
 	if (puser->service_settings != NULL &&
-	    notify_service_send(user, puser, id, sub, payload, small_payload,
-				headers, callback, context) == 0)
+	    webpush_client_push(notify_client, puser->service_settings,
+				&push, callback, context, &error) == 0) {
+		e_debug(puser->event, "Push to subscription %s handed to the "
+			"Web Push service", id);
 		return 0;
-	i_zero(&input);
-	input.owner = user->username;
-	input.subscription = id;
-	input.endpoint = sub->endpoint;
-	input.p256dh = sub->p256dh;
-	input.auth = sub->auth;
-	input.payload = payload;
-	input.small_payload = small_payload;
-	input.headers = headers;
-	input.spool_dir = puser->spool_dir;
-	if (webpush_prepare_push(&input, puser->endpoint_set, &prepared,
+	}
+	if (webpush_prepare_push(&push, puser->endpoint_set, &prepared,
 				 &error) < 0) {
 		if (str_begins(error, "endpoint refused:"))
 			e_warning(puser->event, "Subscription %s: %s", id, error);

@@ -8,7 +8,7 @@
 #include "webpush-vapid.h"
 #include "webpush-prepare.h"
 
-int webpush_prepare_push(const struct webpush_prepare_input *input,
+int webpush_prepare_push(const struct webpush_job_push *input,
 			 const struct webpush_endpoint_settings *endpoint_set,
 			 struct webpush_prepared *prepared,
 			 const char **error_r)

@@ -2,7 +2,7 @@
 #define WEBPUSH_PREPARE_H
 
 #include "webpush-sender.h"
-#include "webpush-subscription.h"
+#include "webpush-job.h"
 
 struct webpush_vapid;
 struct webpush_endpoint_settings;
@@ -18,19 +18,6 @@ struct webpush_endpoint_settings;
    subscription's p256dh key followed by its auth secret. */
 #define WEBPUSH_PREPARE_RECIPIENT_SIZE (WEBPUSH_P256DH_SIZE + WEBPUSH_AUTH_SIZE)
 
-struct webpush_prepare_input {
-	const char *owner;
-	const char *subscription;
-	const char *endpoint;
-	const unsigned char *p256dh;
-	const unsigned char *auth;
-	const char *payload;
-	/* NULL = no smaller body */
-	const char *small_payload;
-	const char *const *headers;
-	const char *spool_dir;
-};
-
 /* What a prepared push points to; lives as long as the push is used. */
 struct webpush_prepared {
 	struct webpush_push push;
@@ -39,11 +26,12 @@ struct webpush_prepared {
 	const char *origin;
 };
 
-/* Prepares input into prepared (strings and the body from the data
+/* Prepares push (a push as it is handed to the Web Push service; its id
+   is not used) into prepared (strings and the body from the data
    stack). Returns 0, or -1 with error_r when the endpoint policy refuses
    the endpoint ("endpoint refused: ...") or encryption fails
    ("encrypting the push failed: ..."). */
-int webpush_prepare_push(const struct webpush_prepare_input *input,
+int webpush_prepare_push(const struct webpush_job_push *push,
 			 const struct webpush_endpoint_settings *endpoint_set,
 			 struct webpush_prepared *prepared,
 			 const char **error_r);

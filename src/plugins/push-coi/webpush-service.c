@@ -259,7 +259,6 @@ static void service_push(struct webpush_service_client *client,
 			 const struct webpush_job_push *job)
 {
 	struct webpush_profile *profile = client->profile;
-	struct webpush_prepare_input input;
 	struct webpush_prepared prepared;
 	struct webpush_service_push *p;
 	const char *error;
@@ -272,17 +271,7 @@ static void service_push(struct webpush_service_client *client,
 		service_push_refused(client, job, error);
 		return;
 	}
-	i_zero(&input);
-	input.owner = job->owner;
-	input.subscription = job->subscription;
-	input.endpoint = job->endpoint;
-	input.p256dh = job->p256dh;
-	input.auth = job->auth;
-	input.payload = job->payload;
-	input.small_payload = job->small_payload;
-	input.headers = job->headers;
-	input.spool_dir = job->spool_dir;
-	if (webpush_prepare_push(&input, profile->endpoint_set, &prepared,
+	if (webpush_prepare_push(job, profile->endpoint_set, &prepared,
 				 &error) < 0) {
 		e_warning(service_event, "Subscription %s of %s: %s",
 			  job->subscription, job->owner, error);
