@@ -159,6 +159,14 @@ class ServiceProcess(ServiceMode, wpp.PushCase):
         line = f.readline()
         return line.decode().rstrip("\n")
 
+    def refused(self, f, push):
+        """Sends push (with "{}" as its payload line); returns its
+        outcome, which must refuse it."""
+        f.write((json.dumps({"push": push}) + "\n{}\n").encode())
+        outcome = json.loads(self.read_line(f))["outcome"]
+        self.assertEqual((outcome["id"], outcome["result"]), (push["id"], "rejected"))
+        return outcome
+
     def test_hostile_lines_on_the_socket(self):
         """Whatever a process that can open the socket sends, the service
         logs a clear error and drops that connection or refuses that push,
@@ -202,9 +210,7 @@ class ServiceProcess(ServiceMode, wpp.PushCase):
         self.read_line(f)
         self.dc.expect_log(r"webpush: Warning: push-coi: Push to subscription sv3-phone-subscription of "
                            r"sv3 refused: no settings line before the push")
-        f.write((json.dumps({"push": push}) + "\n{}\n").encode())
-        outcome = json.loads(self.read_line(f))["outcome"]
-        self.assertEqual((outcome["id"], outcome["result"]), (1, "rejected"))
+        outcome = self.refused(f, push)
         self.assertEqual(outcome["error"], "no settings line before the push")
 
         self.dc.expect_log(r"webpush: Error: push-coi: Invalid push_coi settings: webpush_ttl")
@@ -214,18 +220,14 @@ class ServiceProcess(ServiceMode, wpp.PushCase):
                     "webpush_ca_file": os.path.join(self.keydir, "ca.pem")}
         f.write((json.dumps({"settings": dict(settings, webpush_ttl="soon")}) +
                  "\n").encode())
-        f.write((json.dumps({"push": dict(push, id=2)}) + "\n{}\n").encode())
-        outcome = json.loads(self.read_line(f))["outcome"]
-        self.assertEqual((outcome["id"], outcome["result"]), (2, "rejected"))
+        outcome = self.refused(f, dict(push, id=2))
         self.assertIn("webpush_ttl", outcome["error"])
 
         # valid settings, but an endpoint the policy refuses
         self.dc.expect_log(r"webpush: Warning: push-coi: Subscription sv3-phone-subscription of sv3: "
                            r"endpoint refused: ")
         f.write((json.dumps({"settings": settings}) + "\n").encode())
-        f.write((json.dumps({"push": dict(push, id=3, endpoint="ftp://x/y")}) + "\n{}\n").encode())
-        outcome = json.loads(self.read_line(f))["outcome"]
-        self.assertEqual((outcome["id"], outcome["result"]), (3, "rejected"))
+        outcome = self.refused(f, dict(push, id=3, endpoint="ftp://x/y"))
         self.assertIn("endpoint refused", outcome["error"])
 
         # a key of the wrong size ends the connection
