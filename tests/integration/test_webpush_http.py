@@ -309,7 +309,10 @@ class WebpushTransport(WebpushToolCase):
         port = free_port()  # nothing listens there
         p = self.push("refused")
         p["endpoint"] = "https://127.0.0.1:%d/push/refused" % port
-        events, log = self.run_tool([p], self.settings(webpush_max_retry_time="1s"))
+        # a retry delay well inside the retry time: with the default
+        # (1 s) the second attempt fell after it on a slow run
+        events, log = self.run_tool([p], self.settings(webpush_max_retry_time="1s",
+                                                        webpush_retry_delay="200ms"))
         out = self.outcomes(events)["refused"]
         self.assertEqual((out["result"], out["status"]), ("expired", 0))
         self.assertGreaterEqual(out["attempts"], 2)
