@@ -132,6 +132,30 @@ def report(name, unit, b, c, target=None, higher_is_better=True):
     return ratio
 
 
+LMTP = "/usr/lib/dovecot/lmtp"
+VALGRIND = "/usr/bin/valgrind"
+
+
+def callgrind_conf(out):
+    """Dovecot configuration that runs every LMTP process under callgrind,
+    writing its counts into the directory out (made writable for it)."""
+    os.chmod(out, 0o777)
+    return ("service lmtp {\n  executable = %s --tool=callgrind "
+            "--callgrind-out-file=%s/callgrind.%%p %s\n}\n" % (VALGRIND, out, LMTP))
+
+
+def callgrind_total(out):
+    """The instructions of every callgrind count file in out."""
+    import glob
+    total = 0
+    for path in glob.glob(os.path.join(out, "callgrind.*")):
+        with open(path) as f:
+            for line in f:
+                if line.startswith("summary:"):
+                    total += int(line.split()[1])
+    return total
+
+
 def lmtp_rate(dc, messages, user="alice"):
     """Delivers messages over one LMTP connection; returns deliveries/s."""
     with smtplib.LMTP("127.0.0.1", dc.lmtp_port, timeout=60) as lmtp:

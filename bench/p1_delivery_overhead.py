@@ -9,20 +9,18 @@ callgrind on each side: deterministic, so it shows small changes a shared
 machine hides. It leaves out the kernel's time (file creation, renames),
 which only the wall-clock run measures. Not run by make bench."""
 
-import glob
 import os
 import shutil
 import smtplib
 import sys
 import tempfile
 
-from common import Dovecot, alternate, lmtp_rate, machine, message, pin, report
+from common import VALGRIND, Dovecot, alternate, callgrind_conf, callgrind_total, lmtp_rate, \
+    machine, message, pin, report
 
 ROUNDS = 9
 PER_ROUND = 1000
 COI = "/private/vendor/vendor.dovecot/coi/config"
-LMTP = "/usr/lib/dovecot/lmtp"
-VALGRIND = "/usr/bin/valgrind"
 
 
 def messages(count=PER_ROUND, mix="half"):
@@ -87,10 +85,7 @@ def lmtp_instructions(coi, count, mix):
     """Instructions all LMTP processes of a fresh Dovecot executed for
     count deliveries to a fresh user (plus the process's start-up)."""
     out = tempfile.mkdtemp(prefix="p1-callgrind-")
-    os.chmod(out, 0o777)
-    svc = ("service lmtp {\n  executable = %s --tool=callgrind "
-           "--callgrind-out-file=%s/callgrind.%%p %s\n}\n" % (VALGRIND, out, LMTP))
-    dc = start(coi, svc)
+    dc = start(coi, callgrind_conf(out))
     try:
         if coi:
             enable_coi(dc, "u1")
@@ -102,12 +97,7 @@ def lmtp_instructions(coi, count, mix):
                 lmtp.sendmail("sender@example.org", ["u1@example.com"], msg)
     finally:
         dc.cleanup()
-    total = 0
-    for path in glob.glob(os.path.join(out, "callgrind.*")):
-        with open(path) as f:
-            for line in f:
-                if line.startswith("summary:"):
-                    total += int(line.split()[1])
+    total = callgrind_total(out)
     shutil.rmtree(out, ignore_errors=True)
     return total
 

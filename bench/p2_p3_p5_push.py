@@ -22,14 +22,24 @@ P5 connection reuse: TLS handshakes seen by the receiver for 1000 pushes to
    one push service from one delivering process. Target <= 10.
 Memory: peak RSS of an LMTP process after 10,000 deliveries with pushes,
    against one after 100 (100 deliveries per user on both sides, so that
-   the mailboxes are equally large)."""
+   the mailboxes are equally large).
 
+With --instructions (needs valgrind): the CPU instructions the LMTP
+process executes per delivery of the P2 mix, without and with 3
+subscriptions (callgrind; the difference of 80 and 20 deliveries to one
+user, so start-up and the one-time CA load cancel out), with the Web
+Push service unless --in-process is given. Not run by make bench."""
+
+import os
+import shutil
 import smtplib
 import statistics
 import sys
+import tempfile
 import time
 
-from common import alternate, in_child, lmtp_latencies, lmtp_rate, machine, message, report
+from common import VALGRIND, alternate, callgrind_conf, callgrind_total, in_child, \
+    lmtp_latencies, lmtp_rate, machine, message, report
 from nginxrx import NginxReceiver
 from pushbench import Answer, PushSetup
 
@@ -150,7 +160,50 @@ def memory():
           "10,000 (100 users) %d kB (ratio %.2f)" % (small, big, big / small if small else 0))
 
 
+def lmtp_instructions(service, subs, count):
+    """Instructions of the LMTP processes of a fresh Dovecot (with nginx as
+    push service) for count deliveries of the P2 mix to a user with subs
+    validated subscriptions."""
+    out = tempfile.mkdtemp(prefix="p2-callgrind-")
+    ps = PushSetup(service=service, rx=NginxReceiver().start(),
+                   extra_conf="mail_fsync = never\n" + callgrind_conf(out))
+    try:
+        names = ["i%d" % k for k in range(subs)]
+        ps.subscribe("p2i", names)
+        with smtplib.LMTP("127.0.0.1", ps.dc.lmtp_port, timeout=600) as lmtp:
+            lmtp.ehlo("bench")
+            for m in msgs(count, "p2i"):
+                lmtp.sendmail("sender@example.org", ["p2i@example.com"], m)
+        for n in names:
+            ps.rx.wait_requests(n, count + 1, timeout=300)
+    finally:
+        ps.close()
+    total = callgrind_total(out)
+    shutil.rmtree(out, ignore_errors=True)
+    return total
+
+
+def instructions(service):
+    if not os.access(VALGRIND, os.X_OK):
+        print("P2 --instructions: %s is not installed" % VALGRIND)
+        return 1
+    print("P2 instructions per LMTP delivery (callgrind, %s) on %s" %
+          ("with the Web Push service" if service else "pushes sent by the LMTP process",
+           machine()), flush=True)
+    small, large = 20, 80
+    per = {}
+    for subs in (0, 3):
+        per[subs] = (lmtp_instructions(service, subs, large) -
+                     lmtp_instructions(service, subs, small)) / (large - small)
+        print("  %d subscriptions: %.0f instructions/delivery" % (subs, per[subs]), flush=True)
+    print("  the pushes' share: %.0f instructions/delivery, ratio %.3f" %
+          (per[3] - per[0], per[0] / per[3]))
+    return 0
+
+
 def main():
+    if "--instructions" in sys.argv[1:]:
+        return instructions("--in-process" not in sys.argv[1:])
     print("P2/P3/P5/memory on " + machine(), flush=True)
     # p2, p3, p5 and/or --memory select; none selected runs all four
     args = ["memory" if a == "--memory" else a for a in sys.argv[1:]]

@@ -329,6 +329,95 @@ static void test_parse_hostile(void)
 	test_end();
 }
 
+static void
+test_assert_same_sub(const struct webpush_subscription *a,
+		     const struct webpush_subscription *b)
+{
+	test_assert_strcmp(a->client, b->client);
+	test_assert_strcmp(a->device, b->device);
+	test_assert_strcmp(a->endpoint, b->endpoint);
+	test_assert(a->msgtype == b->msgtype);
+	test_assert(a->created == b->created);
+	test_assert(a->validated == b->validated);
+	test_assert(memcmp(a->p256dh, b->p256dh, sizeof(a->p256dh)) == 0);
+	test_assert(memcmp(a->auth, b->auth, sizeof(a->auth)) == 0);
+}
+
+/* the stored value of subscription i: client, endpoint, created and
+   validated differ between them */
+static const char *cached_stored_json(unsigned int i)
+{
+	struct webpush_subscription sub;
+	const char *json, *error;
+
+	json = sub_json(q(t_strdup_printf("client %u", i)), q("device"),
+			q(i % 2 == 0 ? "chat" : "all"),
+			q(t_strdup_printf(ENDPOINT "/%u", i)), q(P256DH_URL),
+			q(AUTH_URL));
+	if (parse(json, &sub, &error) < 0)
+		i_unreached();
+	sub.created = 1000000000 + i;
+	sub.validated = i % 3 == 0;
+	return webpush_subscription_to_json(&sub);
+}
+
+static void test_parse_stored_cached(void)
+{
+	struct webpush_subscription direct, cached, again;
+	pool_t pool;
+	const char *json, *changed, *error;
+	unsigned int i, round;
+
+	test_begin("stored values through the parse cache");
+	pool = pool_alloconly_create("cached subscriptions", 1024);
+	/* more values than the cache holds, twice: every answer is the one
+	   the direct parse gives, whether it came from the cache or not */
+	for (round = 0; round < 2; round++) {
+		for (i = 0; i < WEBPUSH_SUBSCRIPTION_CACHE_SIZE + 5; i++) {
+			json = cached_stored_json(i);
+			test_assert(webpush_subscription_parse_stored(
+				pool_datastack_create(), json, &direct,
+				&error) == 0);
+			test_assert_idx(webpush_subscription_parse_stored_cached(
+				pool, json, &cached, &error) == 0, i);
+			test_assert_same_sub(&cached, &direct);
+			/* asked again at once: from the cache */
+			test_assert_idx(webpush_subscription_parse_stored_cached(
+				pool, json, &again, &error) == 0, i);
+			test_assert_same_sub(&again, &direct);
+		}
+	}
+	/* the strings are the caller's: the cache may drop its entry */
+	json = cached_stored_json(0);
+	test_assert(webpush_subscription_parse_stored_cached(
+		pool, json, &cached, &error) == 0);
+	webpush_subscription_cache_clear();
+	test_assert_strcmp(cached.endpoint, ENDPOINT "/0");
+	test_assert_strcmp(cached.client, "client 0");
+
+	/* validated changed: parsed anew, not the old entry */
+	json = cached_stored_json(3);
+	test_assert(webpush_subscription_parse_stored_cached(
+		pool, json, &cached, &error) == 0);
+	test_assert(cached.validated);
+	changed = t_strdup_printf("%.*sfalse}", (int)(strlen(json) -
+				  strlen("true}")), json);
+	test_assert(webpush_subscription_parse_stored_cached(
+		pool, changed, &cached, &error) == 0);
+	test_assert(!cached.validated);
+
+	/* a value that does not parse gives its error every time */
+	for (i = 0; i < 2; i++) {
+		error = NULL;
+		test_assert(webpush_subscription_parse_stored_cached(pool,
+			valid_json("chat"), &cached, &error) < 0);
+		test_assert(error != NULL && strstr(error, "created") != NULL);
+	}
+	webpush_subscription_cache_clear();
+	pool_unref(&pool);
+	test_end();
+}
+
 int main(void)
 {
 	static void (*const test_functions[])(void) = {
@@ -339,6 +428,7 @@ int main(void)
 		test_parse_canonical,
 		test_parse_invalid_fields,
 		test_parse_hostile,
+		test_parse_stored_cached,
 		NULL
 	};
 	return test_run(test_functions);

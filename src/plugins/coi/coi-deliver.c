@@ -24,8 +24,9 @@
    message to one recipient at a time, so there is at most one. */
 struct coi_delivery {
 	struct mail_user *user;
-	/* Full name of <root>/Chats */
-	const char *chats_mailbox;
+	/* The configuration read for this delivery (strings from the
+	   delivery's pool) */
+	struct coi_config config;
 	/* Chats opened for the save. */
 	bool chats_opened;
 	/* A transaction that saved into Chats committed. */
@@ -72,7 +73,8 @@ static bool coi_delivery_is_chats_box(struct mailbox *box)
 	struct coi_delivery *delivery = coi_current_delivery;
 
 	return delivery != NULL && box->storage->user == delivery->user &&
-		strcmp(mailbox_get_vname(box), delivery->chats_mailbox) == 0;
+		strcmp(mailbox_get_vname(box),
+		       delivery->config.chats_mailbox) == 0;
 }
 
 static int coi_deliver_copy(struct mail_save_context *ctx, struct mail *mail)
@@ -175,12 +177,14 @@ coi_deliver_chats_unavailable(struct mail_deliver_context *ctx,
 		  error);
 }
 
-/* Returns the full name of <root>/Chats when this COI message is to be
-   filed there, else NULL. With open_check, Chats is also opened once
-   here; else the save finds out whether it opens. */
-static const char *
+/* Returns TRUE when this COI message is to be filed into <root>/Chats,
+   with the configuration that says so in config_r (data stack). With
+   open_check, Chats is also opened once here; else the save finds out
+   whether it opens. */
+static bool
 coi_deliver_chats_mailbox(struct mail_deliver_context *ctx,
-			  struct coi_user *cuser, bool open_check)
+			  struct coi_user *cuser, bool open_check,
+			  struct coi_config *config_r)
 {
 	struct coi_config config;
 	struct mailbox *box;
@@ -193,7 +197,7 @@ coi_deliver_chats_mailbox(struct mail_deliver_context *ctx,
 			  add_str("error", error)->event(),
 			  "Not filing the chat message: "
 			  "cannot read the COI configuration: %s", error);
-		return NULL;
+		return FALSE;
 	}
 	if (!config.enabled ||
 	    config.message_filter != COI_MESSAGE_FILTER_ACTIVE) {
@@ -201,7 +205,7 @@ coi_deliver_chats_mailbox(struct mail_deliver_context *ctx,
 			"COI %s, message-filter %s",
 			config.enabled ? "enabled" : "disabled",
 			coi_message_filter_to_str(config.message_filter));
-		return NULL;
+		return FALSE;
 	}
 	if (strcasecmp(ctx->rcpt_default_mailbox, "INBOX") != 0) {
 		/* e.g. dovecot-lda -m, or lmtp_save_to_detail_mailbox:
@@ -209,7 +213,7 @@ coi_deliver_chats_mailbox(struct mail_deliver_context *ctx,
 		e_debug(cuser->event, "Not filing the chat message: "
 			"it is delivered to %s, not INBOX",
 			str_sanitize(ctx->rcpt_default_mailbox, 80));
-		return NULL;
+		return FALSE;
 	}
 
 	/* Chats must exist (created and subscribed where missing, e.g.
@@ -229,9 +233,10 @@ coi_deliver_chats_mailbox(struct mail_deliver_context *ctx,
 		coi_deliver_chats_unavailable(ctx, cuser, config.chats_mailbox,
 					      ctx->rcpt_default_mailbox,
 					      error);
-		return NULL;
+		return FALSE;
 	}
-	return config.chats_mailbox;
+	*config_r = config;
+	return TRUE;
 }
 
 static bool coi_deliver_tempfailed(struct mail_deliver_context *ctx,
@@ -300,26 +305,36 @@ static int coi_deliver_chat(struct mail_deliver_context *ctx,
 			    struct mail_storage **storage_r)
 {
 	struct coi_delivery delivery;
+	struct coi_config config;
 	const char *default_mailbox, *chats;
+	bool filed;
 	int ret;
 
 	/* Another deliver_mail hook (Sieve) saves into Chats itself and
 	   treats a Chats that does not open as a failed script: Chats is
 	   opened once first. Without one, the save into Chats below is the
 	   check. */
+	i_zero(&delivery);
 	T_BEGIN {
-		chats = coi_deliver_chats_mailbox(
-			ctx, cuser, coi_next_deliver_mail != NULL);
-		chats = p_strdup(ctx->pool, chats);
+		filed = coi_deliver_chats_mailbox(
+			ctx, cuser, coi_next_deliver_mail != NULL, &config);
+		if (filed) {
+			delivery.config = config;
+			delivery.config.mailbox_root =
+				p_strdup(ctx->pool, config.mailbox_root);
+			delivery.config.chats_mailbox =
+				p_strdup(ctx->pool, config.chats_mailbox);
+			delivery.config.contacts_mailbox =
+				p_strdup(ctx->pool, config.contacts_mailbox);
+		}
 	} T_END;
-	if (chats == NULL)
+	if (!filed)
 		return coi_deliver_next(ctx, storage_r);
 
+	chats = delivery.config.chats_mailbox;
 	default_mailbox = ctx->rcpt_default_mailbox;
 	ctx->rcpt_default_mailbox = chats;
-	i_zero(&delivery);
 	delivery.user = ctx->rcpt_user;
-	delivery.chats_mailbox = chats;
 	coi_current_delivery = &delivery;
 
 	ret = coi_deliver_next(ctx, storage_r);
@@ -366,6 +381,18 @@ static int coi_deliver_mail(struct mail_deliver_context *ctx,
 	coi_deliver_src_mail = prev_src_mail;
 	coi_deliver_src_chat = prev_src_chat;
 	return ret;
+}
+
+int coi_deliver_config_read(struct mail_user *user,
+			    struct coi_config *config_r, const char **error_r)
+{
+	struct coi_delivery *delivery = coi_current_delivery;
+
+	if (delivery != NULL && delivery->user == user) {
+		*config_r = delivery->config;
+		return 0;
+	}
+	return coi_config_read(user, config_r, error_r);
 }
 
 static struct mail_storage_hooks coi_deliver_storage_hooks = {

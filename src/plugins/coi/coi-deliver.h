@@ -19,6 +19,15 @@
    registered. */
 
 struct module;
+struct mail_user;
+struct coi_config;
+
+/* coi_config_read() for the plugins that act on a delivery (push_coi
+   finds it by name, without linking to this plugin): while a message is
+   being filed into Chats, the configuration that this delivery read
+   (returned at once: it decided the filing); else coi_config_read(). */
+int coi_deliver_config_read(struct mail_user *user,
+			    struct coi_config *config_r, const char **error_r);
 
 void coi_deliver_init(struct module *module);
 void coi_deliver_deinit(void);

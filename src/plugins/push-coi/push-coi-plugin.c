@@ -9,6 +9,7 @@
 #include "safe-memset.h"
 #include "webpush-endpoint.h"
 #include "webpush-ossl.h"
+#include "webpush-subscription.h"
 #include "webpush-vapid.h"
 #include "webpush-metadata.h"
 #include "webpush-notify.h"
@@ -209,5 +210,6 @@ void push_coi_plugin_deinit(void)
 	webpush_notify_deinit();
 	mail_storage_hooks_remove(&push_coi_mail_storage_hooks);
 	webpush_vapid_shared_deinit();
+	webpush_subscription_cache_clear();
 	webpush_ossl_deinit();
 }

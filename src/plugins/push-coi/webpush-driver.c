@@ -25,10 +25,10 @@
 #include "webpush-driver.h"
 
 #define COI_PLUGIN_NAME "coi"
-/* int coi_config_read(struct mail_user *, struct coi_config *,
+/* int coi_deliver_config_read(struct mail_user *, struct coi_config *,
    const char **), looked up by name: push_coi has no link-time
    dependency on the coi plugin, which may not be loaded at all. */
-#define COI_CONFIG_READ_SYMBOL "coi_config_read"
+#define COI_CONFIG_READ_SYMBOL "coi_deliver_config_read"
 #define WEBPUSH_CHAT_KEYWORD "$Chat"
 /* Our event in push-notification's registry: its save trigger runs for
    each message saved by a delivery (LMTP, dovecot-lda), like MessageNew's */

@@ -206,7 +206,7 @@ webpush_storage_parse(struct event *event, const char *id, const char *json,
 	const char *error;
 
 	i_zero(sub_r);
-	if (webpush_subscription_parse_stored(pool, json, &sub_r->sub,
+	if (webpush_subscription_parse_stored_cached(pool, json, &sub_r->sub,
 					      &error) < 0) {
 		e_warning(event, "Ignoring unreadable stored subscription %s: %s",
 			  id, error);

@@ -278,6 +278,90 @@ int webpush_subscription_parse_stored(pool_t pool, const char *json,
 					 sub_r, error_r);
 }
 
+struct webpush_subscription_cache_entry {
+	/* i_malloc()ed; NULL = unused */
+	char *json;
+	size_t json_len;
+	/* client, device and endpoint point into strings */
+	struct webpush_subscription sub;
+	char *strings;
+};
+
+static struct webpush_subscription_cache_entry
+	subscription_cache[WEBPUSH_SUBSCRIPTION_CACHE_SIZE];
+/* the entry the next new value replaces (round robin) */
+static unsigned int subscription_cache_next;
+
+static void
+webpush_subscription_cache_entry_free(struct webpush_subscription_cache_entry *entry)
+{
+	i_free(entry->json);
+	i_free(entry->strings);
+	i_zero(entry);
+}
+
+static void
+webpush_subscription_cache_add(const char *json, size_t json_len,
+			       const struct webpush_subscription *sub)
+{
+	struct webpush_subscription_cache_entry *entry =
+		&subscription_cache[subscription_cache_next];
+	size_t client_len = strlen(sub->client);
+	size_t device_len = strlen(sub->device);
+	size_t endpoint_len = strlen(sub->endpoint);
+	char *p;
+
+	subscription_cache_next = (subscription_cache_next + 1) %
+		N_ELEMENTS(subscription_cache);
+	webpush_subscription_cache_entry_free(entry);
+	entry->json = i_strndup(json, json_len);
+	entry->json_len = json_len;
+	entry->sub = *sub;
+	/* the three strings in one allocation, each NUL-terminated */
+	p = entry->strings = i_malloc(client_len + device_len +
+				      endpoint_len + 3);
+	entry->sub.client = memcpy(p, sub->client, client_len + 1);
+	p += client_len + 1;
+	entry->sub.device = memcpy(p, sub->device, device_len + 1);
+	p += device_len + 1;
+	entry->sub.endpoint = memcpy(p, sub->endpoint, endpoint_len + 1);
+}
+
+int webpush_subscription_parse_stored_cached(pool_t pool, const char *json,
+					     struct webpush_subscription *sub_r,
+					     const char **error_r)
+{
+	const struct webpush_subscription_cache_entry *entry;
+	size_t json_len = strlen(json);
+	unsigned int i;
+
+	for (i = 0; i < N_ELEMENTS(subscription_cache); i++) {
+		entry = &subscription_cache[i];
+		if (entry->json == NULL || entry->json_len != json_len ||
+		    memcmp(entry->json, json, json_len) != 0)
+			continue;
+		*sub_r = entry->sub;
+		sub_r->client = p_strdup(pool, entry->sub.client);
+		sub_r->device = p_strdup(pool, entry->sub.device);
+		sub_r->endpoint = p_strdup(pool, entry->sub.endpoint);
+		return 0;
+	}
+	if (webpush_subscription_load(pool, json, json_len, TRUE,
+				      sub_r, error_r) < 0)
+		return -1;
+	webpush_subscription_cache_add(json, json_len, sub_r);
+	return 0;
+}
+
+void webpush_subscription_cache_clear(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < N_ELEMENTS(subscription_cache); i++)
+		webpush_subscription_cache_entry_free(&subscription_cache[i]);
+	subscription_cache_next = 0;
+}
+
 static const char *webpush_time_rfc3339(time_t t)
 {
 	struct tm *tm = gmtime(&t);

@@ -74,6 +74,21 @@ int webpush_subscription_parse_stored(pool_t pool, const char *json,
 				      struct webpush_subscription *sub_r,
 				      const char **error_r);
 
+/* webpush_subscription_parse_stored() through a process-wide cache of
+   the last WEBPUSH_SUBSCRIPTION_CACHE_SIZE values that parsed: every
+   delivery lists the user's subscriptions again, and parsing one (JSON,
+   base64, the key's check) cost the delivering process more than the
+   rest of its push. The cache holds parsed copies keyed by the whole
+   stored text, so a changed value is parsed anew; values that do not
+   parse are not kept. Not thread-safe (Dovecot's processes have one
+   thread). */
+#define WEBPUSH_SUBSCRIPTION_CACHE_SIZE 32
+int webpush_subscription_parse_stored_cached(pool_t pool, const char *json,
+					     struct webpush_subscription *sub_r,
+					     const char **error_r);
+/* Frees the cache (at plugin deinit). */
+void webpush_subscription_cache_clear(void);
+
 /* Returns the canonical JSON stored for a subscription (WP-05, WP-06):
    only client, device, msgtype, resource.endpoint, resource.keys (both as
    unpadded base64url), created (RFC 3339, UTC) and validated. Allocated
