@@ -3,7 +3,8 @@
    references NUL content-type NUL content-transfer-encoding NUL folder NUL
    body; the input size picks Chat-Version and the date. Checks the
    contract: valid UTF-8 JSON object within WEBPUSH_PAYLOAD_MAX_SIZE, text
-   fields within their cut limits. */
+   fields within their cut limits; the payload stripped of its content
+   (webpush_payload_without_content()) is the payload built without it. */
 
 #include "fuzz-common.h"
 #include "unichar.h"
@@ -49,6 +50,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct webpush_payload_message msg;
 	size_t pos = 0, i;
 	unsigned int n;
+	const char *payload, *small;
 	bool content;
 
 	fuzz_lib_init();
@@ -78,8 +80,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		msg.uid = size;
 		msg.uidvalidity = (uint32_t)-1;
 
-		check_payload(webpush_payload_build(&msg, &content));
-		check_payload(webpush_payload_build_without_content(&msg));
+		payload = webpush_payload_build(&msg, &content);
+		check_payload(payload);
+		small = webpush_payload_build_without_content(&msg);
+		check_payload(small);
+		/* after a 413: the payload stripped of its content is the one
+		   built without it */
+		i_assert(strcmp(webpush_payload_without_content(payload),
+				small) == 0);
 		if (fields[0] != NULL)
 			check_payload(webpush_payload_build_validation(fields[0]));
 	} T_END;

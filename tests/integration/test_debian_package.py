@@ -97,8 +97,8 @@ class DebianPackage(unittest.TestCase):
                 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
                 s.settimeout(10)
                 s.connect(os.path.join(dc.dir, "run", "webpush"))
-                s.sendall(b"VERSION\twebpush-client\t1\t0\n")
-                self.assertEqual(s.makefile("rb").readline(), b"VERSION\twebpush-server\t1\t0\n")
+                s.sendall(b"VERSION\twebpush-client\t2\t0\n")
+                self.assertEqual(s.makefile("rb").readline(), b"VERSION\twebpush-server\t2\t0\n")
                 s.close()
                 dc.check_log()
         finally:

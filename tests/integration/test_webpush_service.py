@@ -19,7 +19,7 @@ import subprocess
 import time
 
 from coitest import message
-from coitest.webpush import ServiceMode
+from coitest.webpush import ServiceMode, tabescape, tabunescape
 
 import test_doveadm_webpush as dwp
 import test_events as events
@@ -146,7 +146,7 @@ class ServiceProcess(ServiceMode, wpp.PushCase):
         self.assertEqual(len(new), 1)
         self.assertNotEqual(new, pids)
 
-    def connect_service(self, version="VERSION\twebpush-client\t1\t0\n"):
+    def connect_service(self, version="VERSION\twebpush-client\t2\t0\n"):
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         s.settimeout(10)
         s.connect(os.path.join(self.dc.dir, "run", "webpush"))
@@ -159,13 +159,23 @@ class ServiceProcess(ServiceMode, wpp.PushCase):
         line = f.readline()
         return line.decode().rstrip("\n")
 
+    @staticmethod
+    def job_line(*fields):
+        """A line of the service's protocol: tab-escaped fields."""
+        return ("\t".join(tabescape(str(f)) for f in fields) + "\n").encode()
+
+    def push_line(self, push, **changes):
+        p = dict(push, **changes)
+        return self.job_line("PUSH", p["id"], p["owner"], p["subscription"], p["endpoint"],
+                             p["p256dh"], p["auth"], 0, "", '{"subject":"x"}')
+
     def refused(self, f, push):
-        """Sends push (with "{}" as its payload line); returns its
-        outcome, which must refuse it."""
-        f.write((json.dumps({"push": push}) + "\n{}\n").encode())
-        outcome = json.loads(self.read_line(f))["outcome"]
-        self.assertEqual((outcome["id"], outcome["result"]), (push["id"], "rejected"))
-        return outcome
+        """Sends push; returns the error of its outcome, which must refuse
+        it."""
+        f.write(self.push_line(push))
+        fields = [tabunescape(x) for x in self.read_line(f).split("\t")]
+        self.assertEqual(fields[:3], ["OUTCOME", str(push["id"]), "rejected"])
+        return fields[5]
 
     def test_hostile_lines_on_the_socket(self):
         """Whatever a process that can open the socket sends, the service
@@ -178,25 +188,32 @@ class ServiceProcess(ServiceMode, wpp.PushCase):
         # not our protocol at all
         self.dc.expect_log(r"webpush: Error: .*Connected to wrong socket type")
         s, f = self.connect_service("VERSION\timap\t1\t0\n")
-        self.assertEqual(self.read_line(f), "VERSION\twebpush-server\t1\t0")
+        self.assertEqual(self.read_line(f), "VERSION\twebpush-server\t2\t0")
+        self.assertEqual(f.readline(), b"")
+        s.close()
+
+        # the protocol of another version
+        self.dc.expect_log(r"webpush: Error: .*Socket supports major version 1, but we support only 2")
+        s, f = self.connect_service("VERSION\twebpush-client\t1\t0\n")
+        self.read_line(f)
         self.assertEqual(f.readline(), b"")
         s.close()
 
         # garbage after the handshake
         self.dc.expect_log(r"webpush: Error: .*Invalid line from a mail process: "
-                           r"not JSON: .*: disconnecting it")
+                           r"unknown line type .*: disconnecting it")
         s, f = self.connect_service()
         self.read_line(f)
-        f.write(b"\x00\xff{{{ not json\n")
+        f.write(b"\xff{{{ \x00 not a line\n")
         self.assertEqual(f.readline(), b"")
         s.close()
 
         # a setting the service does not take
-        self.dc.expect_log(r"Invalid line from a mail process: unknown setting "
+        self.dc.expect_log(r"Invalid line from a mail process: SETTINGS: unknown setting "
                            r"'mail_location': disconnecting it")
         s, f = self.connect_service()
         self.read_line(f)
-        f.write(b'{"settings":{"mail_location":"/etc"}}\n')
+        f.write(self.job_line("SETTINGS", "mail_location", "/etc"))
         self.assertEqual(f.readline(), b"")
         s.close()
 
@@ -204,35 +221,39 @@ class ServiceProcess(ServiceMode, wpp.PushCase):
         endpoint = self.rx.endpoint("sv3-phone")
         keys = json.loads(sub.subscription_json(endpoint))["resource"]["keys"]
         push = {"id": 1, "owner": user, "subscription": "sv3-phone-subscription",
-                "endpoint": endpoint, "p256dh": keys["p256dh"], "auth": keys["auth"],
-                "payload_lines": 1}
+                "endpoint": endpoint, "p256dh": keys["p256dh"].rstrip("="),
+                "auth": keys["auth"].rstrip("=")}
         s, f = self.connect_service()
         self.read_line(f)
         self.dc.expect_log(r"webpush: Warning: push-coi: Push to subscription sv3-phone-subscription of "
                            r"sv3 refused: no settings line before the push")
-        outcome = self.refused(f, push)
-        self.assertEqual(outcome["error"], "no settings line before the push")
+        self.assertEqual(self.refused(f, push), "no settings line before the push")
 
         self.dc.expect_log(r"webpush: Error: push-coi: Invalid push_coi settings: webpush_ttl")
         self.dc.expect_log(r"refused: invalid settings: webpush_ttl")
-        settings = {"webpush_vapid_key": self.vapid_key_path,
-                    "webpush_vapid_subject": self.vapid_subject,
-                    "webpush_ca_file": os.path.join(self.keydir, "ca.pem")}
-        f.write((json.dumps({"settings": dict(settings, webpush_ttl="soon")}) +
-                 "\n").encode())
-        outcome = self.refused(f, dict(push, id=2))
-        self.assertIn("webpush_ttl", outcome["error"])
+        settings = ["webpush_ca_file", os.path.join(self.keydir, "ca.pem"),
+                    "webpush_vapid_key", self.vapid_key_path,
+                    "webpush_vapid_subject", self.vapid_subject]
+        f.write(self.job_line("SETTINGS", *settings, "webpush_ttl", "soon"))
+        self.assertIn("webpush_ttl", self.refused(f, dict(push, id=2)))
 
         # valid settings, but an endpoint the policy refuses
         self.dc.expect_log(r"webpush: Warning: push-coi: Subscription sv3-phone-subscription of sv3: "
                            r"endpoint refused: ")
-        f.write((json.dumps({"settings": settings}) + "\n").encode())
-        outcome = self.refused(f, dict(push, id=3, endpoint="ftp://x/y"))
-        self.assertIn("endpoint refused", outcome["error"])
+        f.write(self.job_line("SETTINGS", *settings))
+        self.assertIn("endpoint refused", self.refused(f, dict(push, id=3, endpoint="ftp://x/y")))
 
         # a key of the wrong size ends the connection
-        self.dc.expect_log(r"Invalid line from a mail process: 'p256dh' is 3 octets, not 65")
-        f.write((json.dumps({"push": dict(push, id=4, p256dh="AAAA")}) + "\n").encode())
+        self.dc.expect_log(r"Invalid line from a mail process: PUSH: 'p256dh' is 3 octets, not 65")
+        f.write(self.push_line(push, id=4, p256dh="AAAA"))
+        self.assertEqual(f.readline(), b"")
+        s.close()
+
+        # a header that would be two
+        self.dc.expect_log(r"Invalid line from a mail process: PUSH: a header with a line break")
+        s, f = self.connect_service()
+        self.read_line(f)
+        f.write(self.push_line(push).rstrip(b"\n") + self.job_line("", "X: 1\r\nEvil: 2"))
         self.assertEqual(f.readline(), b"")
         s.close()
 
@@ -241,7 +262,7 @@ class ServiceProcess(ServiceMode, wpp.PushCase):
         s, f = self.connect_service()
         self.read_line(f)
         try:
-            f.write(b'{"resume":"' + b"x" * (200 * 1024) + b'"}\n')
+            f.write(b"RESUME\t" + b"x" * (200 * 1024) + b"\n")
             self.assertEqual(f.readline(), b"")
         except (BrokenPipeError, ConnectionResetError):
             pass

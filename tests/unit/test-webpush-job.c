@@ -2,10 +2,9 @@
 
 #include "lib.h"
 #include "str.h"
+#include "strescape.h"
 #include "test-common.h"
 #include "webpush-job.h"
-
-#include <jansson.h>
 
 static const char *const test_settings[] = {
 	"webpush_ttl", "60",
@@ -43,33 +42,11 @@ static void fill_push(struct webpush_job_push *push)
 		push->p256dh[i] = i * 7;
 	for (i = 0; i < sizeof(push->auth); i++)
 		push->auth[i] = 255 - i;
-	push->payload = "{\"subject\":\"line\\nbreak\",\"n\":1}";
-	push->small_payload = "{\"n\":1}";
+	/* a payload with every character that is escaped */
+	push->payload = "{\"subject\":\"tab\tline\nbreak\r\x01\",\"n\":1}";
+	push->content = TRUE;
 	push->headers = headers;
 	push->spool_dir = "/home/alice/.webpush-spool";
-}
-
-/* Parses the text of webpush_job_push_line(): the push line, then the
-   lines of its payloads. Returns 0 or -1 as webpush_job_parse_line(). */
-static int parse_push_text(const char *text, struct webpush_job_line *line_r,
-			   const char **error_r)
-{
-	const char *const *lines = t_strsplit(text, "\n");
-	unsigned int i;
-
-	if (webpush_job_parse_line(lines[0], pool_datastack_create(), line_r,
-				   error_r) < 0)
-		return -1;
-	if (line_r->type != WEBPUSH_JOB_LINE_PUSH)
-		return 0;
-	for (i = 1; lines[i] != NULL; i++) {
-		i_assert(line_r->push_lines_missing > 0);
-		if (webpush_job_push_add_line(line_r, pool_datastack_create(),
-					      lines[i]) > 0)
-			i_assert(lines[i + 1] == NULL);
-	}
-	i_assert(line_r->push_lines_missing == 0);
-	return 0;
 }
 
 static void test_webpush_job_settings(void)
@@ -80,11 +57,11 @@ static void test_webpush_job_settings(void)
 
 	test_begin("webpush job settings line");
 	text = webpush_job_settings_line(test_lookup, ctx);
-	/* sorted names, only the ones that are sent */
-	test_assert_strcmp(text, "{\"settings\":{"
-		"\"webpush_allowed_networks\":\"127.0.0.1 ::1\","
-		"\"webpush_ttl\":\"60\","
-		"\"webpush_vapid_key\":\"/etc/dovecot/vapid.pem\"}}");
+	/* in the order of the names, only the ones that are sent */
+	test_assert_strcmp(text, "SETTINGS"
+		"\twebpush_allowed_networks\t127.0.0.1 ::1"
+		"\twebpush_ttl\t60"
+		"\twebpush_vapid_key\t/etc/dovecot/vapid.pem");
 	test_assert(webpush_job_parse_line(text, pool_datastack_create(),
 					   &line, &error) == 0);
 	test_assert(line.type == WEBPUSH_JOB_LINE_SETTINGS);
@@ -109,9 +86,11 @@ static void test_webpush_job_push(void)
 	test_begin("webpush job push line round trip");
 	fill_push(&push);
 	text = webpush_job_push_line(&push);
-	/* the push line and its two payload lines */
-	test_assert(str_array_length(t_strsplit(text, "\n")) == 3);
-	test_assert(parse_push_text(text, &line, &error) == 0);
+	/* one line */
+	test_assert(strpbrk(text, "\r\n") == NULL);
+	test_assert(str_begins(text, "PUSH\t4000000000\talice@example.com\t"));
+	test_assert(webpush_job_parse_line(text, pool_datastack_create(),
+					   &line, &error) == 0);
 	test_assert(line.type == WEBPUSH_JOB_LINE_PUSH);
 	test_assert(line.push.id == push.id);
 	test_assert_strcmp(line.push.owner, push.owner);
@@ -121,22 +100,22 @@ static void test_webpush_job_push(void)
 			   sizeof(push.p256dh)) == 0);
 	test_assert(memcmp(line.push.auth, push.auth, sizeof(push.auth)) == 0);
 	test_assert_strcmp(line.push.payload, push.payload);
-	test_assert_strcmp(line.push.small_payload, push.small_payload);
+	test_assert(line.push.content);
 	test_assert(str_array_length(line.push.headers) == 2);
 	test_assert_strcmp(line.push.headers[1], push.headers[1]);
 	test_assert_strcmp(line.push.spool_dir, push.spool_dir);
 
 	/* the optional fields absent */
 	push.id = 0;
-	push.small_payload = NULL;
+	push.content = FALSE;
 	push.headers = NULL;
 	push.spool_dir = NULL;
 	text = webpush_job_push_line(&push);
-	test_assert(str_array_length(t_strsplit(text, "\n")) == 2);
-	test_assert(parse_push_text(text, &line, &error) == 0);
+	test_assert(webpush_job_parse_line(text, pool_datastack_create(),
+					   &line, &error) == 0);
 	test_assert_strcmp(line.push.payload, push.payload);
 	test_assert(line.push.id == 0);
-	test_assert(line.push.small_payload == NULL);
+	test_assert(!line.push.content);
 	test_assert(line.push.headers == NULL);
 	test_assert(line.push.spool_dir == NULL);
 	test_end();
@@ -172,12 +151,12 @@ static void test_webpush_job_answers(void)
 	test_assert(line.outcome.result == WEBPUSH_PUSH_DELIVERED);
 	test_assert(line.outcome.error == NULL);
 
-	/* an error quoting a push service that is not UTF-8 */
-	outcome.error = "bad \xff\xfe answer";
+	/* an error quoting a push service, with octets of any kind */
+	outcome.error = "bad \xff\xfe answer\twith\ttabs\r\n";
 	text = webpush_job_outcome_line(2, &outcome);
 	test_assert(webpush_job_parse_line(text, pool_datastack_create(),
 					   &line, &error) == 0);
-	test_assert(strstr(line.outcome.error, "not valid UTF-8") != NULL);
+	test_assert_strcmp(line.outcome.error, outcome.error);
 
 	text = webpush_job_gone_line("bob", "tablet-subscription",
 				     "https://push.example.net/t", 410);
@@ -197,32 +176,32 @@ static void test_webpush_job_answers(void)
 	test_end();
 }
 
-/* A valid push line with field replaced by value (a JSON text), or
-   removed when value is NULL. */
-static const char *push_with(const char *field, const char *value)
+/* A valid push line with field (a field of the PUSH line, 1 = id)
+   replaced by value (raw, not escaped), or cut off there when value is
+   NULL. */
+static const char *push_with(unsigned int field, const char *value)
 {
 	struct webpush_job_push push;
-	json_t *root, *obj;
-	const char *ret;
-	char *text;
+	const char **args;
+	string_t *str;
+	unsigned int i;
 
 	fill_push(&push);
-	root = json_loads(t_strcut(webpush_job_push_line(&push), '\n'), 0,
-			  NULL);
-	i_assert(root != NULL);
-	obj = json_object_get(root, "push");
-	if (value == NULL)
-		json_object_del(obj, field);
-	else {
-		json_object_set_new(obj, field,
-				    json_loads(value, JSON_DECODE_ANY |
-					       JSON_ALLOW_NUL, NULL));
+	args = (const char **)t_strsplit_tabescaped(
+		webpush_job_push_line(&push));
+	i_assert(field < str_array_length(args));
+	str = t_str_new(256);
+	for (i = 0; args[i] != NULL; i++) {
+		if (i == field && value == NULL)
+			break;
+		if (i > 0)
+			str_append_c(str, '\t');
+		if (i == field)
+			str_append(str, value);
+		else
+			str_append_tabescaped(str, args[i]);
 	}
-	text = json_dumps(root, JSON_COMPACT);
-	ret = t_strdup(text);
-	free(text);
-	json_decref(root);
-	return ret;
+	return str_c(str);
 }
 
 static void test_webpush_job_hostile(void)
@@ -231,22 +210,25 @@ static void test_webpush_job_hostile(void)
 		const char *line;
 		const char *error;
 	} tests[] = {
-		{ "", "not JSON" },
-		{ "VERSION\twebpush-client\t1\t0", "not JSON" },
-		{ "[1,2]", "not an object with one member" },
-		{ "{}", "not an object with one member" },
-		{ "{\"push\":{},\"resume\":\"/x\"}", "not an object with one member" },
-		{ "{\"shutdown\":true}", "unknown line type 'shutdown'" },
-		{ "{\"settings\":[]}", "'settings' is not an object" },
-		{ "{\"settings\":{\"webpush_ttl\":60}}", "'webpush_ttl' is not a string" },
-		{ "{\"settings\":{\"mail_location\":\"/tmp\"}}", "unknown setting 'mail_location'" },
-		{ "{\"settings\":{\"webpush_ttl\":\"1\",\"webpush_ttl\":\"2\"}}", "not JSON" },
-		{ "{\"push\":\"x\"}", "'push' is not an object" },
-		{ "{\"resume\":7}", "'resume' is not a string" },
-		/* jansson refuses NUL in strings */
-		{ "{\"resume\":\"a\\u0000b\"}", "not JSON" },
-		{ "{\"outcome\":{\"id\":1,\"result\":\"won\",\"status\":0,\"attempts\":0}}", "unknown result 'won'" },
-		{ "{\"gone\":{\"owner\":\"a\",\"subscription\":\"b\",\"endpoint\":\"c\"}}", "'status' is not a number" },
+		{ "", "empty line" },
+		{ "\t", "unknown line type ''" },
+		{ "VERSION\twebpush-client\t1\t0", "unknown line type 'VERSION'" },
+		{ "{\"push\":{}}", "unknown line type '{\"push\":{}}'" },
+		{ "push\t1", "unknown line type 'push'" },
+		{ "SHUTDOWN", "unknown line type 'SHUTDOWN'" },
+		{ "SETTINGS\twebpush_ttl", "SETTINGS: a setting without a value" },
+		{ "SETTINGS\tmail_location\t/tmp", "SETTINGS: unknown setting 'mail_location'" },
+		{ "SETTINGS\twebpush_ttl\t1\twebpush_ttl\t2", "SETTINGS: setting 'webpush_ttl' given twice" },
+		{ "PUSH", "PUSH: 1 fields, not at least 10" },
+		{ "RESUME", "RESUME: 1 fields, not 2" },
+		{ "RESUME\t", "RESUME: 'spool_dir' is empty" },
+		{ "RESUME\t/a\t/b", "RESUME: 3 fields, not 2" },
+		{ "OUTCOME\t1\twon\t0\t0", "OUTCOME: unknown result 'won'" },
+		{ "OUTCOME\t1\tdelivered\t0", "OUTCOME: 4 fields, not 5 or 6" },
+		{ "OUTCOME\tx\tdelivered\t0\t0", "OUTCOME: 'id' is not a number" },
+		{ "GONE\ta\tb\tc", "GONE: 4 fields, not 5" },
+		{ "GONE\ta\tb\tc\t-1", "GONE: 'status' is not a number" },
+		{ "GONE\t\tb\tc\t410", "GONE: 'owner' is empty" },
 	};
 	struct webpush_job_line line;
 	const char *error;
@@ -257,6 +239,8 @@ static void test_webpush_job_hostile(void)
 		error = NULL;
 		test_assert_idx(webpush_job_parse_line(tests[i].line,
 			pool_datastack_create(), &line, &error) < 0, i);
+		if (error == NULL || !str_begins(error, tests[i].error))
+			i_error("%u: %s", i, error);
 		test_assert_idx(error != NULL &&
 				str_begins(error, tests[i].error), i);
 	}
@@ -266,23 +250,25 @@ static void test_webpush_job_hostile(void)
 static void test_webpush_job_hostile_push(void)
 {
 	static const struct {
-		const char *field, *value, *error;
+		unsigned int field;
+		const char *value, *error;
 	} tests[] = {
-		{ "owner", NULL, "'owner' is missing" },
-		{ "endpoint", "null", "'endpoint' is not a string" },
-		{ "payload_lines", "0", "'payload_lines' is not 1 or 2" },
-		{ "payload_lines", "3", "'payload_lines' is not 1 or 2" },
-		{ "payload_lines", "\"1\"", "'payload_lines' is not a number" },
-		{ "id", "-1", "'id' is not a number" },
-		{ "id", "4294967296", "'id' is not a number" },
-		{ "id", "\"7\"", "'id' is not a number" },
-		{ "p256dh", "\"AAAA\"", "'p256dh' is 3 octets, not 65" },
-		{ "p256dh", "\"*not base64*\"", "'p256dh': " },
-		{ "auth", NULL, "'auth' is missing" },
-		{ "headers", "\"X: y\"", "'headers' is not an array" },
-		{ "headers", "[1]", "'headers' has an element that is not a string" },
-		{ "headers", "[\"X: y\\r\\nEvil: 1\"]", "'headers' has a line break" },
-		{ "subscription", "\"a\\u0000b\"", "not JSON" },
+		{ 9, NULL, "PUSH: 9 fields, not at least 10" },
+		{ 2, "", "PUSH: 'owner' is empty" },
+		{ 3, "", "PUSH: 'subscription' is empty" },
+		{ 4, "", "PUSH: 'endpoint' is empty" },
+		{ 9, "", "PUSH: 'payload' is empty" },
+		{ 7, "2", "PUSH: 'content' is not 0 or 1" },
+		{ 7, "", "PUSH: 'content' is not 0 or 1" },
+		{ 7, "yes", "PUSH: 'content' is not 0 or 1" },
+		{ 1, "-1", "PUSH: 'id' is not a number" },
+		{ 1, "4294967296", "PUSH: 'id' is not a number" },
+		{ 1, "", "PUSH: 'id' is not a number" },
+		{ 1, "7x", "PUSH: 'id' is not a number" },
+		{ 5, "AAAA", "PUSH: 'p256dh' is 3 octets, not 65" },
+		{ 5, "*not base64*", "PUSH: 'p256dh': " },
+		{ 6, "", "PUSH: 'auth' is 0 octets, not 16" },
+		{ 10, "X: y\001r\001nEvil: 1", "PUSH: a header with a line break" },
 	};
 	struct webpush_job_line line;
 	const char *text, *error;
@@ -300,12 +286,18 @@ static void test_webpush_job_hostile_push(void)
 				str_begins(error, tests[i].error), i);
 	} T_END;
 
+	/* the unchanged line parses, and an empty spool_dir is none */
+	test_assert(webpush_job_parse_line(push_with(1, "1"),
+		pool_datastack_create(), &line, &error) == 0);
+	test_assert(webpush_job_parse_line(push_with(8, ""),
+		pool_datastack_create(), &line, &error) == 0);
+	test_assert(line.push.spool_dir == NULL);
+
 	/* too long: refused before it is parsed */
 	string_t *str = t_str_new(WEBPUSH_JOB_LINE_MAX_SIZE + 32);
-	str_append(str, "{\"resume\":\"");
+	str_append(str, "RESUME\t");
 	while (str_len(str) <= WEBPUSH_JOB_LINE_MAX_SIZE)
 		str_append(str, "xxxxxxxxxxxxxxxx");
-	str_append(str, "\"}");
 	test_assert(webpush_job_parse_line(str_c(str), pool_datastack_create(),
 					   &line, &error) < 0);
 	test_assert_strcmp(error, "line too long");

@@ -120,6 +120,17 @@ static void check_cut(const char *in, const char *out, size_t max)
 	test_assert(uni_utf8_str_is_valid(prefix));
 }
 
+/* The payload stripped of its content after a 413 is the payload built
+   without content. */
+static void check_without_content(const struct webpush_payload_message *msg,
+				  unsigned int idx)
+{
+	const char *payload = webpush_payload_build(msg, NULL);
+
+	test_assert_strcmp_idx(webpush_payload_without_content(payload),
+			       webpush_payload_build_without_content(msg), idx);
+}
+
 static void test_full_payload(void)
 {
 	struct webpush_payload_message msg;
@@ -160,6 +171,10 @@ static void test_full_payload(void)
 		"\"uid\":7,\"uidvalidity\":1234567890,"
 		"\"folder\":\"COI/Chats\","
 		"\"group-id\":\"4321dcba1234\"}");
+	check_without_content(&msg, 0);
+	/* not a payload */
+	test_assert(webpush_payload_without_content("[1]") == NULL);
+	test_assert(webpush_payload_without_content("{\"a\":") == NULL);
 	test_end();
 }
 
@@ -348,7 +363,10 @@ static void test_text_fields_cut(void)
 			if (tails[i][0] != '\x01' && tails[i][0] != '\\' &&
 			    tails[i][0] != '"')
 				msg.message_id = t_strconcat("<", text, "@m>", NULL);
+			msg.body = (const unsigned char *)text;
+			msg.body_size = strlen(text);
 			obj = build(&msg);
+			check_without_content(&msg, i * 1000 + n);
 			check_cut(t_strconcat("y", text, "z", NULL),
 				  get_str(obj, "subject"), 100);
 			check_cut(text, get_str(obj, "from-name"), 100);
@@ -447,6 +465,7 @@ static void test_invalid_utf8(void)
 	test_assert_strcmp(get_str(obj, "content-type"),
 			   "text/html; name=\"\xef\xbf\xbd\"");
 	test_assert_strcmp(get_str(obj, "content-encoding"), "\xef\xbf\xbd");
+	check_without_content(&msg, 0);
 
 	/* RFC 2047 words that decode to invalid UTF-8 */
 	msg_init(&msg);
@@ -638,6 +657,7 @@ static void test_content_fields(void)
 		test_assert_idx(json_object_get(obj, "content") == NULL, i);
 		test_assert_idx(json_object_get(obj, "content-type") == NULL, i);
 		test_assert_idx(json_object_get(obj, "content-encoding") == NULL, i);
+		check_without_content(&msg, i);
 	}
 
 	/* content-type is cut at 200 escaped octets */

@@ -131,8 +131,8 @@ static int webpush_client_input_line(struct connection *conn, const char *line)
 static const struct connection_settings webpush_client_set = {
 	.service_name_in = "webpush-server",
 	.service_name_out = "webpush-client",
-	.major_version = 1,
-	.minor_version = 0,
+	.major_version = WEBPUSH_JOB_MAJOR_VERSION,
+	.minor_version = WEBPUSH_JOB_MINOR_VERSION,
 	.input_max_size = WEBPUSH_JOB_LINE_MAX_SIZE,
 	.output_max_size = SIZE_MAX,
 	.client = TRUE,
@@ -234,12 +234,6 @@ int webpush_client_push(struct webpush_client *client,
 {
 	struct webpush_client_wait *wait;
 
-	if (!webpush_job_push_payload_valid(push->payload) ||
-	    (push->small_payload != NULL &&
-	     !webpush_job_push_payload_valid(push->small_payload))) {
-		*error_r = "a payload with a line break";
-		return -1;
-	}
 	push->id = 0;
 	if (callback != NULL) {
 		if (++client->last_id == 0)

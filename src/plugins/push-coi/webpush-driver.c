@@ -301,13 +301,12 @@ webpush_driver_push_mail(struct webpush_driver_txn *txn,
 	const struct webpush_user_settings *set = &puser->wp_set;
 	const struct webpush_payload_message *msg = &m->payload;
 	const struct webpush_stored_subscription *sub;
-	const char *payload, *small_payload = NULL;
+	const char *payload;
 	bool content_included = FALSE;
 	unsigned int sent = 0;
 
+	/* the payload without content is made only after a 413 */
 	payload = webpush_payload_build(msg, &content_included);
-	if (content_included)
-		small_payload = webpush_payload_build_without_content(msg);
 
 	array_foreach(&txn->subs, sub) {
 		if (webpush_subscription_is_expired(&sub->sub, ioloop_time,
@@ -324,7 +323,7 @@ webpush_driver_push_mail(struct webpush_driver_txn *txn,
 			continue;
 		}
 		webpush_notify_message(txn->user, sub->id, &sub->sub,
-				       payload, small_payload);
+				       payload, content_included);
 		sent++;
 	}
 	e_debug(puser->event, "UID %u in %s (%s): %u push(es)", msg->uid,

@@ -5,12 +5,12 @@
 #include "buffer.h"
 #include "str.h"
 #include "strescape.h"
+#include "str-sanitize.h"
+#include "strnum.h"
+#include "base64.h"
 #include "connection.h"
 #include "webpush-b64.h"
-#include "webpush-json.h"
 #include "webpush-job.h"
-
-#include <jansson.h>
 
 const char *const webpush_job_setting_names[] = {
 	"webpush_allow_http",
@@ -32,166 +32,156 @@ const char *const webpush_job_setting_names[] = {
 	NULL
 };
 
-/* Sorted keys: the same settings always give the same line. */
-static const char *job_dump(json_t *obj)
+#define JOB_SETTINGS "SETTINGS"
+#define JOB_PUSH "PUSH"
+#define JOB_RESUME "RESUME"
+#define JOB_OUTCOME "OUTCOME"
+#define JOB_GONE "GONE"
+
+/* PUSH: the fields after the type up to the payload; headers follow */
+enum job_push_field {
+	JOB_PUSH_ID = 1,
+	JOB_PUSH_OWNER,
+	JOB_PUSH_SUBSCRIPTION,
+	JOB_PUSH_ENDPOINT,
+	JOB_PUSH_P256DH,
+	JOB_PUSH_AUTH,
+	JOB_PUSH_CONTENT,
+	JOB_PUSH_SPOOL_DIR,
+	JOB_PUSH_PAYLOAD,
+	JOB_PUSH_HEADERS,
+};
+
+static void job_append(string_t *str, const char *value)
 {
-	return webpush_json_dump(obj, JSON_SORT_KEYS);
+	str_append_c(str, '\t');
+	str_append_tabescaped(str, value);
 }
 
-/* json_string() of a string that is not valid UTF-8 is NULL: such a value
-   cannot come from Dovecot's settings or a stored subscription, but is
-   still refused by an assert rather than sent as null. */
-static json_t *job_string(const char *str)
+/* base64url without padding: no character of it is escaped */
+static void job_append_key(string_t *str, const unsigned char *key,
+			   size_t size)
 {
-	json_t *value = json_string(str);
-
-	i_assert(value != NULL);
-	return value;
+	str_append_c(str, '\t');
+	base64url_encode(BASE64_ENCODE_FLAG_NO_PADDING, SIZE_MAX, key, size,
+			 str);
 }
 
 const char *webpush_job_settings_line(webpush_setting_lookup_t *lookup,
 				      void *context)
 {
-	json_t *settings = json_object();
+	string_t *str = t_str_new(256);
 	const char *const *name, *value;
 
+	str_append(str, JOB_SETTINGS);
 	for (name = webpush_job_setting_names; *name != NULL; name++) {
 		value = lookup(*name, context);
-		if (value != NULL)
-			json_object_set_new(settings, *name, job_string(value));
+		if (value != NULL) {
+			job_append(str, *name);
+			job_append(str, value);
+		}
 	}
-	return job_dump(json_pack("{s:o}", "settings", settings));
-}
-
-bool webpush_job_push_payload_valid(const char *payload)
-{
-	return strchr(payload, '\n') == NULL;
+	return str_c(str);
 }
 
 const char *webpush_job_push_line(const struct webpush_job_push *push)
 {
-	json_t *obj, *headers;
+	string_t *str = t_str_new(512 + strlen(push->payload));
 	const char *const *h;
-	const char *line;
 
-	/* the payloads are JSON texts without line breaks: they follow as
-	   lines of their own rather than as escaped strings, which would
-	   cost the delivering process more than the rest of the push */
-	i_assert(webpush_job_push_payload_valid(push->payload));
-	i_assert(push->small_payload == NULL ||
-		 webpush_job_push_payload_valid(push->small_payload));
-	obj = json_pack("{s:I,s:o,s:o,s:o,s:s,s:s,s:I}",
-		"id", (json_int_t)push->id,
-		"owner", job_string(push->owner),
-		"subscription", job_string(push->subscription),
-		"endpoint", job_string(push->endpoint),
-		"p256dh", webpush_b64url_encode(push->p256dh,
-						sizeof(push->p256dh)),
-		"auth", webpush_b64url_encode(push->auth, sizeof(push->auth)),
-		"payload_lines",
-		(json_int_t)(push->small_payload == NULL ? 1 : 2));
-	i_assert(obj != NULL);
+	str_append(str, JOB_PUSH);
+	str_printfa(str, "\t%u", push->id);
+	job_append(str, push->owner);
+	job_append(str, push->subscription);
+	job_append(str, push->endpoint);
+	job_append_key(str, push->p256dh, sizeof(push->p256dh));
+	job_append_key(str, push->auth, sizeof(push->auth));
+	str_append(str, push->content ? "\t1" : "\t0");
+	job_append(str, push->spool_dir == NULL ? "" : push->spool_dir);
+	job_append(str, push->payload);
 	if (push->headers != NULL) {
-		headers = json_array();
 		for (h = push->headers; *h != NULL; h++)
-			json_array_append_new(headers, job_string(*h));
-		json_object_set_new(obj, "headers", headers);
+			job_append(str, *h);
 	}
-	if (push->spool_dir != NULL) {
-		json_object_set_new(obj, "spool_dir",
-				    job_string(push->spool_dir));
-	}
-	line = webpush_json_dump(json_pack("{s:o}", "push", obj), 0);
-	return t_strconcat(line, "\n", push->payload,
-			   push->small_payload == NULL ? NULL : "\n",
-			   push->small_payload, NULL);
-}
-
-
-int webpush_job_push_add_line(struct webpush_job_line *line, pool_t pool,
-			      const char *text)
-{
-	i_assert(line->type == WEBPUSH_JOB_LINE_PUSH);
-	i_assert(line->push_lines_missing > 0);
-
-	if (line->push.payload == NULL)
-		line->push.payload = p_strdup(pool, text);
-	else
-		line->push.small_payload = p_strdup(pool, text);
-	return --line->push_lines_missing == 0 ? 1 : 0;
+	return str_c(str);
 }
 
 const char *webpush_job_resume_line(const char *spool_dir)
 {
-	return job_dump(json_pack("{s:o}", "resume", job_string(spool_dir)));
+	string_t *str = t_str_new(128);
+
+	str_append(str, JOB_RESUME);
+	job_append(str, spool_dir);
+	return str_c(str);
 }
 
 const char *webpush_job_outcome_line(unsigned int id,
 				     const struct webpush_push_outcome *outcome)
 {
-	json_t *obj, *error;
+	string_t *str = t_str_new(128);
 
-	obj = json_pack("{s:I,s:s,s:I,s:I}",
-		"id", (json_int_t)id,
-		"result", webpush_push_result_to_str(outcome->result),
-		"status", (json_int_t)outcome->status,
-		"attempts", (json_int_t)outcome->attempts);
-	i_assert(obj != NULL);
-	/* the error may quote a push service's answer: one that is not
-	   valid UTF-8 is not sent as it is */
-	error = outcome->error == NULL ? json_null() : json_string(outcome->error);
-	if (error == NULL)
-		error = json_string("(an error that is not valid UTF-8)");
-	json_object_set_new(obj, "error", error);
-	return job_dump(json_pack("{s:o}", "outcome", obj));
+	str_printfa(str, JOB_OUTCOME"\t%u", id);
+	job_append(str, webpush_push_result_to_str(outcome->result));
+	str_printfa(str, "\t%u\t%u", outcome->status, outcome->attempts);
+	if (outcome->error != NULL)
+		job_append(str, outcome->error);
+	return str_c(str);
 }
 
 const char *webpush_job_gone_line(const char *owner, const char *subscription,
 				  const char *endpoint, unsigned int status)
 {
-	return job_dump(json_pack("{s:{s:o,s:o,s:o,s:I}}", "gone",
-		"owner", job_string(owner),
-		"subscription", job_string(subscription),
-		"endpoint", job_string(endpoint),
-		"status", (json_int_t)status));
+	string_t *str = t_str_new(256);
+
+	str_append(str, JOB_GONE);
+	job_append(str, owner);
+	job_append(str, subscription);
+	job_append(str, endpoint);
+	str_printfa(str, "\t%u", status);
+	return str_c(str);
 }
 
 /* --- parsing --- */
 
 static int
-job_get_uint(json_t *obj, const char *key, unsigned int *value_r,
+job_get_uint(const char *value, const char *name, unsigned int *value_r,
 	     const char **error_r)
 {
-	json_t *value = json_object_get(obj, key);
-
-	if (!json_is_integer(value) || json_integer_value(value) < 0 ||
-	    json_integer_value(value) > UINT_MAX) {
+	if (str_to_uint(value, value_r) < 0) {
 		*error_r = t_strdup_printf("'%s' is not a number from 0 to %u",
-					   key, UINT_MAX);
+					   name, UINT_MAX);
 		return -1;
 	}
-	*value_r = (unsigned int)json_integer_value(value);
 	return 0;
 }
 
 static int
-job_get_key(json_t *obj, const char *key, unsigned char *dest, size_t size,
-	    const char **error_r)
+job_get_string(const char *value, const char *name, pool_t pool,
+	       const char **value_r, const char **error_r)
 {
-	const char *str, *error;
+	if (value[0] == '\0') {
+		*error_r = t_strdup_printf("'%s' is empty", name);
+		return -1;
+	}
+	*value_r = p_strdup(pool, value);
+	return 0;
+}
+
+static int
+job_get_key(const char *value, const char *name, unsigned char *dest,
+	    size_t size, const char **error_r)
+{
+	const char *error;
 	buffer_t *buf;
 
-	if (webpush_json_get_string(obj, key, TRUE, pool_datastack_create(),
-				    &str, error_r) < 0)
-		return -1;
 	buf = t_buffer_create(size + 3);
-	if (webpush_b64_decode(str, buf, &error) < 0) {
-		*error_r = t_strdup_printf("'%s': %s", key, error);
+	if (webpush_b64_decode(value, buf, &error) < 0) {
+		*error_r = t_strdup_printf("'%s': %s", name, error);
 		return -1;
 	}
 	if (buf->used != size) {
 		*error_r = t_strdup_printf("'%s' is %zu octets, not %zu",
-					   key, buf->used, size);
+					   name, buf->used, size);
 		return -1;
 	}
 	memcpy(dest, buf->data, size);
@@ -199,29 +189,33 @@ job_get_key(json_t *obj, const char *key, unsigned char *dest, size_t size,
 }
 
 static int
-job_parse_settings(json_t *obj, pool_t pool, struct webpush_job_line *line_r,
-		   const char **error_r)
+job_parse_settings(const char *const *args, pool_t pool,
+		   struct webpush_job_line *line_r, const char **error_r)
 {
 	ARRAY_TYPE(const_string) settings;
-	const char *key, *name, *value;
-	json_t *jvalue;
+	unsigned int i, j, count = str_array_length(args);
+	const char *name, *value;
 
-	if (!json_is_object(obj)) {
-		*error_r = "'settings' is not an object";
+	if (count % 2 != 0) {
+		*error_r = "a setting without a value";
 		return -1;
 	}
-	p_array_init(&settings, pool, json_object_size(obj) * 2 + 1);
-	json_object_foreach(obj, key, jvalue) {
-		if (!str_array_find(webpush_job_setting_names, key)) {
-			*error_r = t_strdup_printf("unknown setting '%s'", key);
+	p_array_init(&settings, pool, count + 1);
+	for (i = 0; i < count; i += 2) {
+		if (!str_array_find(webpush_job_setting_names, args[i])) {
+			*error_r = t_strdup_printf("unknown setting '%s'",
+						   str_sanitize(args[i], 64));
 			return -1;
 		}
-		if (webpush_json_get_string(obj, key, TRUE, pool, &value,
-					    error_r) < 0)
-			return -1;
-		(void)jvalue;
-		/* not key itself: json_object_foreach() iterates with it */
-		name = p_strdup(pool, key);
+		for (j = 0; j < i; j += 2) {
+			if (strcmp(args[j], args[i]) == 0) {
+				*error_r = t_strdup_printf(
+					"setting '%s' given twice", args[i]);
+				return -1;
+			}
+		}
+		name = p_strdup(pool, args[i]);
+		value = p_strdup(pool, args[i + 1]);
 		array_push_back(&settings, &name);
 		array_push_back(&settings, &value);
 	}
@@ -231,65 +225,55 @@ job_parse_settings(json_t *obj, pool_t pool, struct webpush_job_line *line_r,
 }
 
 static int
-job_parse_push(json_t *obj, pool_t pool, struct webpush_job_push *push_r,
-	       unsigned int *lines_r, const char **error_r)
+job_parse_push(const char *const *args, pool_t pool,
+	       struct webpush_job_push *push_r, const char **error_r)
 {
 	ARRAY_TYPE(const_string) headers;
-	json_t *jheaders, *jvalue;
 	const char *value;
-	size_t i;
+	unsigned int i;
 
-	if (!json_is_object(obj)) {
-		*error_r = "'push' is not an object";
+	if (str_array_length(args) < JOB_PUSH_HEADERS) {
+		*error_r = t_strdup_printf("%u fields, not at least %u",
+					   str_array_length(args),
+					   (unsigned int)JOB_PUSH_HEADERS);
 		return -1;
 	}
-	if (job_get_uint(obj, "id", &push_r->id, error_r) < 0 ||
-	    webpush_json_get_string(obj, "owner", TRUE, pool,
-				    &push_r->owner, error_r) < 0 ||
-	    webpush_json_get_string(obj, "subscription", TRUE, pool,
-				    &push_r->subscription, error_r) < 0 ||
-	    webpush_json_get_string(obj, "endpoint", TRUE, pool,
-				    &push_r->endpoint, error_r) < 0 ||
-	    job_get_key(obj, "p256dh", push_r->p256dh,
+	if (job_get_uint(args[JOB_PUSH_ID], "id", &push_r->id, error_r) < 0 ||
+	    job_get_string(args[JOB_PUSH_OWNER], "owner", pool,
+			   &push_r->owner, error_r) < 0 ||
+	    job_get_string(args[JOB_PUSH_SUBSCRIPTION], "subscription", pool,
+			   &push_r->subscription, error_r) < 0 ||
+	    job_get_string(args[JOB_PUSH_ENDPOINT], "endpoint", pool,
+			   &push_r->endpoint, error_r) < 0 ||
+	    job_get_key(args[JOB_PUSH_P256DH], "p256dh", push_r->p256dh,
 			sizeof(push_r->p256dh), error_r) < 0 ||
-	    job_get_key(obj, "auth", push_r->auth, sizeof(push_r->auth),
-			error_r) < 0 ||
-	    job_get_uint(obj, "payload_lines", lines_r, error_r) < 0 ||
-	    webpush_json_get_string(obj, "spool_dir", FALSE, pool,
-				    &push_r->spool_dir, error_r) < 0)
+	    job_get_key(args[JOB_PUSH_AUTH], "auth", push_r->auth,
+			sizeof(push_r->auth), error_r) < 0 ||
+	    job_get_string(args[JOB_PUSH_PAYLOAD], "payload", pool,
+			   &push_r->payload, error_r) < 0)
 		return -1;
 
-	if (*lines_r < 1 || *lines_r > 2) {
-		*error_r = "'payload_lines' is not 1 or 2";
+	value = args[JOB_PUSH_CONTENT];
+	if (strcmp(value, "0") != 0 && strcmp(value, "1") != 0) {
+		*error_r = "'content' is not 0 or 1";
 		return -1;
 	}
-	push_r->payload = NULL;
-	push_r->small_payload = NULL;
+	push_r->content = value[0] == '1';
+	value = args[JOB_PUSH_SPOOL_DIR];
+	push_r->spool_dir = value[0] == '\0' ? NULL : p_strdup(pool, value);
 
-	jheaders = json_object_get(obj, "headers");
-	if (jheaders == NULL || json_is_null(jheaders)) {
+	if (args[JOB_PUSH_HEADERS] == NULL) {
 		push_r->headers = NULL;
 		return 0;
 	}
-	if (!json_is_array(jheaders)) {
-		*error_r = "'headers' is not an array";
-		return -1;
-	}
-	p_array_init(&headers, pool, json_array_size(jheaders) + 1);
-	json_array_foreach(jheaders, i, jvalue) {
-		if (!json_is_string(jvalue) ||
-		    strlen(json_string_value(jvalue)) !=
-		    json_string_length(jvalue)) {
-			*error_r = "'headers' has an element that is not a "
-				"string";
+	p_array_init(&headers, pool, 4);
+	for (i = JOB_PUSH_HEADERS; args[i] != NULL; i++) {
+		/* a header of its own in the request otherwise */
+		if (strpbrk(args[i], "\r\n") != NULL) {
+			*error_r = "a header with a line break";
 			return -1;
 		}
-		value = json_string_value(jvalue);
-		if (strpbrk(value, "\r\n") != NULL) {
-			*error_r = "'headers' has a line break in a header";
-			return -1;
-		}
-		value = p_strdup(pool, value);
+		value = p_strdup(pool, args[i]);
 		array_push_back(&headers, &value);
 	}
 	array_append_zero(&headers);
@@ -312,47 +296,48 @@ job_parse_result(const char *str, enum webpush_push_result *result_r)
 }
 
 static int
-job_parse_outcome(json_t *obj, pool_t pool, struct webpush_job_line *line_r,
-		  const char **error_r)
+job_parse_outcome(const char *const *args, pool_t pool,
+		  struct webpush_job_line *line_r, const char **error_r)
 {
-	const char *result;
+	unsigned int count = str_array_length(args);
 
-	if (!json_is_object(obj)) {
-		*error_r = "'outcome' is not an object";
+	if (count != 5 && count != 6) {
+		*error_r = t_strdup_printf("%u fields, not 5 or 6", count);
 		return -1;
 	}
-	if (job_get_uint(obj, "id", &line_r->outcome_id, error_r) < 0 ||
-	    webpush_json_get_string(obj, "result", TRUE, pool, &result,
-				    error_r) < 0 ||
-	    job_get_uint(obj, "status", &line_r->outcome.status,
+	if (job_get_uint(args[1], "id", &line_r->outcome_id, error_r) < 0 ||
+	    job_get_uint(args[3], "status", &line_r->outcome.status,
 			 error_r) < 0 ||
-	    job_get_uint(obj, "attempts", &line_r->outcome.attempts,
-			 error_r) < 0 ||
-	    webpush_json_get_string(obj, "error", FALSE, pool,
-				    &line_r->outcome.error, error_r) < 0)
+	    job_get_uint(args[4], "attempts", &line_r->outcome.attempts,
+			 error_r) < 0)
 		return -1;
-	if (job_parse_result(result, &line_r->outcome.result) < 0) {
-		*error_r = t_strdup_printf("unknown result '%s'", result);
+	if (job_parse_result(args[2], &line_r->outcome.result) < 0) {
+		*error_r = t_strdup_printf("unknown result '%s'",
+					   str_sanitize(args[2], 64));
 		return -1;
 	}
+	line_r->outcome.error = p_strdup(pool, args[5]);
 	return 0;
 }
 
 static int
-job_parse_gone(json_t *obj, pool_t pool, struct webpush_job_line *line_r,
-	       const char **error_r)
+job_parse_gone(const char *const *args, pool_t pool,
+	       struct webpush_job_line *line_r, const char **error_r)
 {
-	if (!json_is_object(obj)) {
-		*error_r = "'gone' is not an object";
+	unsigned int count = str_array_length(args);
+
+	if (count != 5) {
+		*error_r = t_strdup_printf("%u fields, not 5", count);
 		return -1;
 	}
-	if (webpush_json_get_string(obj, "owner", TRUE, pool,
-				    &line_r->gone_owner, error_r) < 0 ||
-	    webpush_json_get_string(obj, "subscription", TRUE, pool,
-				    &line_r->gone_subscription, error_r) < 0 ||
-	    webpush_json_get_string(obj, "endpoint", TRUE, pool,
-				    &line_r->gone_endpoint, error_r) < 0 ||
-	    job_get_uint(obj, "status", &line_r->gone_status, error_r) < 0)
+	if (job_get_string(args[1], "owner", pool, &line_r->gone_owner,
+			   error_r) < 0 ||
+	    job_get_string(args[2], "subscription", pool,
+			   &line_r->gone_subscription, error_r) < 0 ||
+	    job_get_string(args[3], "endpoint", pool, &line_r->gone_endpoint,
+			   error_r) < 0 ||
+	    job_get_uint(args[4], "status", &line_r->gone_status,
+			 error_r) < 0)
 		return -1;
 	return 0;
 }
@@ -361,9 +346,7 @@ int webpush_job_parse_line(const char *line, pool_t pool,
 			   struct webpush_job_line *line_r,
 			   const char **error_r)
 {
-	json_error_t jerror;
-	json_t *root, *value;
-	const char *key;
+	const char *const *args;
 	int ret;
 
 	i_zero(line_r);
@@ -371,40 +354,40 @@ int webpush_job_parse_line(const char *line, pool_t pool,
 		*error_r = "line too long";
 		return -1;
 	}
-	root = json_loads(line, JSON_REJECT_DUPLICATES, &jerror);
-	if (root == NULL) {
-		*error_r = t_strdup_printf("not JSON: %s", jerror.text);
+	args = t_strsplit_tabescaped(line);
+	if (args[0] == NULL) {
+		*error_r = "empty line";
 		return -1;
 	}
-	if (!json_is_object(root) || json_object_size(root) != 1) {
-		json_decref(root);
-		*error_r = "not an object with one member";
-		return -1;
-	}
-	key = json_object_iter_key(json_object_iter(root));
-	value = json_object_iter_value(json_object_iter(root));
-	if (strcmp(key, "settings") == 0) {
+	if (strcmp(args[0], JOB_SETTINGS) == 0) {
 		line_r->type = WEBPUSH_JOB_LINE_SETTINGS;
-		ret = job_parse_settings(value, pool, line_r, error_r);
-	} else if (strcmp(key, "push") == 0) {
+		ret = job_parse_settings(args + 1, pool, line_r, error_r);
+	} else if (strcmp(args[0], JOB_PUSH) == 0) {
 		line_r->type = WEBPUSH_JOB_LINE_PUSH;
-		ret = job_parse_push(value, pool, &line_r->push,
-				     &line_r->push_lines_missing, error_r);
-	} else if (strcmp(key, "resume") == 0) {
+		ret = job_parse_push(args, pool, &line_r->push, error_r);
+	} else if (strcmp(args[0], JOB_RESUME) == 0) {
 		line_r->type = WEBPUSH_JOB_LINE_RESUME;
-		ret = webpush_json_get_string(root, "resume", TRUE, pool,
-					      &line_r->resume_dir, error_r);
-	} else if (strcmp(key, "outcome") == 0) {
+		if (str_array_length(args) != 2) {
+			*error_r = t_strdup_printf("%u fields, not 2",
+						   str_array_length(args));
+			ret = -1;
+		} else {
+			ret = job_get_string(args[1], "spool_dir", pool,
+					     &line_r->resume_dir, error_r);
+		}
+	} else if (strcmp(args[0], JOB_OUTCOME) == 0) {
 		line_r->type = WEBPUSH_JOB_LINE_OUTCOME;
-		ret = job_parse_outcome(value, pool, line_r, error_r);
-	} else if (strcmp(key, "gone") == 0) {
+		ret = job_parse_outcome(args, pool, line_r, error_r);
+	} else if (strcmp(args[0], JOB_GONE) == 0) {
 		line_r->type = WEBPUSH_JOB_LINE_GONE;
-		ret = job_parse_gone(value, pool, line_r, error_r);
+		ret = job_parse_gone(args, pool, line_r, error_r);
 	} else {
-		*error_r = t_strdup_printf("unknown line type '%s'", key);
-		ret = -1;
+		*error_r = t_strdup_printf("unknown line type '%s'",
+					   str_sanitize(args[0], 64));
+		return -1;
 	}
-	json_decref(root);
+	if (ret < 0)
+		*error_r = t_strdup_printf("%s: %s", args[0], *error_r);
 	return ret;
 }
 

@@ -321,7 +321,7 @@ void webpush_notify_user_deinit(struct push_coi_user *puser)
 static int
 webpush_notify_send(struct mail_user *user, const char *id,
 		    const struct webpush_subscription *sub,
-		    const char *payload, const char *small_payload,
+		    const char *payload, bool content,
 		    const char *const *headers,
 		    webpush_push_callback_t *callback, void *context)
 {
@@ -340,7 +340,7 @@ webpush_notify_send(struct mail_user *user, const char *id,
 	memcpy(push.p256dh, sub->p256dh, sizeof(push.p256dh));
 	memcpy(push.auth, sub->auth, sizeof(push.auth));
 	push.payload = payload;
-	push.small_payload = small_payload;
+	push.content = content;
 	push.headers = headers;
 	push.spool_dir = puser->spool_dir;
 
@@ -381,7 +381,7 @@ void webpush_notify_validation(struct mail_user *user, const char *id,
 	i_assert(obj != NULL);
 	payload = json_dumps(obj, JSON_COMPACT);
 	i_assert(payload != NULL);
-	(void)webpush_notify_send(user, id, sub, payload, NULL, headers,
+	(void)webpush_notify_send(user, id, sub, payload, FALSE, headers,
 				  NULL, NULL);
 	free(payload);
 	json_decref(obj);
@@ -389,9 +389,9 @@ void webpush_notify_validation(struct mail_user *user, const char *id,
 
 void webpush_notify_message(struct mail_user *user, const char *id,
 			    const struct webpush_subscription *sub,
-			    const char *payload, const char *small_payload)
+			    const char *payload, bool content)
 {
-	(void)webpush_notify_send(user, id, sub, payload, small_payload, NULL,
+	(void)webpush_notify_send(user, id, sub, payload, content, NULL,
 				  NULL, NULL);
 }
 
@@ -401,7 +401,7 @@ int webpush_notify_message_outcome(struct mail_user *user, const char *id,
 				   webpush_push_callback_t *callback,
 				   void *context)
 {
-	return webpush_notify_send(user, id, sub, payload, NULL, NULL,
+	return webpush_notify_send(user, id, sub, payload, FALSE, NULL,
 				   callback, context);
 }
 

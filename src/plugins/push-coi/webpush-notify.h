@@ -42,11 +42,13 @@ void webpush_notify_validation(struct mail_user *user, const char *id,
 			       const struct webpush_subscription *sub,
 			       const char *token);
 
-/* Sends payload (JSON) to subscription id; small_payload (or NULL) is
-   sent instead when the push service answers 413. */
+/* Sends payload (JSON, from webpush_payload_build()) to subscription id;
+   content: the payload has content, and is sent without it
+   (webpush_payload_without_content()) when the push service answers
+   413. */
 void webpush_notify_message(struct mail_user *user, const char *id,
 			    const struct webpush_subscription *sub,
-			    const char *payload, const char *small_payload);
+			    const char *payload, bool content);
 
 /* Sends payload to subscription id as webpush_notify_message() does and
    calls callback with the push's outcome (for doveadm webpush test).

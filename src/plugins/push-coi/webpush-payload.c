@@ -363,6 +363,24 @@ webpush_payload_build_without_content(const struct webpush_payload_message *msg)
 	return payload_dump(payload_object(msg, FALSE));
 }
 
+const char *webpush_payload_without_content(const char *payload)
+{
+	json_t *obj;
+
+	/* jansson keeps the members in the order they were read */
+	obj = json_loads(payload, 0, NULL);
+	if (obj == NULL)
+		return NULL;
+	if (!json_is_object(obj)) {
+		json_decref(obj);
+		return NULL;
+	}
+	(void)json_object_del(obj, "content");
+	(void)json_object_del(obj, "content-type");
+	(void)json_object_del(obj, "content-encoding");
+	return payload_dump(obj);
+}
+
 const char *webpush_payload_build(const struct webpush_payload_message *msg,
 				  bool *content_included_r)
 {

@@ -112,7 +112,7 @@ struct webpush_payload_message {
    allocated from the data stack; it is never longer than
    WEBPUSH_PAYLOAD_MAX_SIZE. *content_included_r (may be NULL) tells
    whether content is in it: when a push service answers 413 and it was,
-   resend with webpush_payload_build_without_content(). */
+   resend without (webpush_payload_without_content()). */
 const char *webpush_payload_build(const struct webpush_payload_message *msg,
 				  bool *content_included_r);
 
@@ -121,6 +121,13 @@ const char *webpush_payload_build(const struct webpush_payload_message *msg,
    stack. */
 const char *
 webpush_payload_build_without_content(const struct webpush_payload_message *msg);
+
+/* Returns payload (as webpush_payload_build() made it, with content)
+   without content, content-type and content-encoding: the same text as
+   webpush_payload_build_without_content() of the same message, made
+   only when a push service answered 413 (or before the push is kept in
+   the spool). NULL when payload is not a JSON object. Data stack. */
+const char *webpush_payload_without_content(const char *payload);
 
 /* Builds the validation payload {"validation":"<token>"} (WP-08).
    Invalid UTF-8 in token is replaced. Data stack. */

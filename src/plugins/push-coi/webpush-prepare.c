@@ -5,6 +5,7 @@
 #include "ioloop.h"
 #include "webpush-ece.h"
 #include "webpush-endpoint.h"
+#include "webpush-payload.h"
 #include "webpush-vapid.h"
 #include "webpush-prepare.h"
 
@@ -40,14 +41,14 @@ int webpush_prepare_push(const struct webpush_job_push *input,
 	push->headers = input->headers;
 	push->body = body->data;
 	push->body_size = body->used;
-	if (input->small_payload != NULL) {
-		/* encrypted by webpush_prepare_seal() only when the sender
-		   needs it */
+	if (input->content) {
+		/* stripped of its content and encrypted by
+		   webpush_prepare_seal() only when the sender needs it */
 		memcpy(prepared->recipient, input->p256dh, WEBPUSH_P256DH_SIZE);
 		memcpy(prepared->recipient + WEBPUSH_P256DH_SIZE, input->auth,
 		       WEBPUSH_AUTH_SIZE);
-		push->small_plain = (const unsigned char *)input->small_payload;
-		push->small_plain_size = strlen(input->small_payload);
+		push->small_plain = (const unsigned char *)input->payload;
+		push->small_plain_size = strlen(input->payload);
 		push->recipient = prepared->recipient;
 		push->recipient_size = sizeof(prepared->recipient);
 	}
@@ -60,13 +61,20 @@ int webpush_prepare_seal(const unsigned char *recipient, size_t recipient_size,
 			 buffer_t *body, void *context ATTR_UNUSED,
 			 const char **error_r)
 {
+	const char *small;
+
 	if (recipient_size != WEBPUSH_PREPARE_RECIPIENT_SIZE) {
 		*error_r = "invalid recipient";
 		return -1;
 	}
+	small = webpush_payload_without_content(t_strndup(plain, plain_size));
+	if (small == NULL) {
+		*error_r = "the payload is not a JSON object";
+		return -1;
+	}
 	return webpush_ece_encrypt(recipient, WEBPUSH_P256DH_SIZE,
 				   recipient + WEBPUSH_P256DH_SIZE,
-				   WEBPUSH_AUTH_SIZE, plain, plain_size,
+				   WEBPUSH_AUTH_SIZE, small, strlen(small),
 				   body, error_r);
 }
 

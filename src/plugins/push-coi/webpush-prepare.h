@@ -9,8 +9,9 @@ struct webpush_endpoint_settings;
 
 /* Turns a payload for a subscription into a push for webpush-sender.h:
    the endpoint checked by the endpoint policy, the payload encrypted
-   (RFC 8291), the smaller payload kept as plaintext with its recipient's
-   keys for the sender's seal hook. Shared by the mail processes (pushes
+   (RFC 8291), and a payload with content kept as plaintext with its
+   recipient's keys for the sender's seal hook, which makes the smaller
+   body from it. Shared by the mail processes (pushes
    sent from the process) and the Web Push service (pushes handed over by
    them). Pure: no mail storage, no I/O. */
 
@@ -36,7 +37,9 @@ int webpush_prepare_push(const struct webpush_job_push *push,
 			 struct webpush_prepared *prepared,
 			 const char **error_r);
 
-/* The sender's seal hook for pushes made here (context unused). */
+/* The sender's seal hook for pushes made here (context unused): the
+   plaintext is the payload, which it strips of its content
+   (webpush_payload_without_content()) and encrypts. */
 int webpush_prepare_seal(const unsigned char *recipient, size_t recipient_size,
 			 const unsigned char *plain, size_t plain_size,
 			 buffer_t *body, void *context, const char **error_r);

@@ -104,9 +104,10 @@ struct webpush_push {
 	   or NULL when there is none. */
 	const unsigned char *small_body;
 	size_t small_body_size;
-	/* Instead of small_body: the smaller payload's plaintext and the
-	   opaque key material of its recipient, given to the seal hook only
-	   when the smaller body is needed (after a 413, or before the push
+	/* Instead of small_body: the plaintext the seal hook makes the
+	   smaller body from (e.g. the payload, which it strips of its
+	   content) and the opaque key material of its recipient, given to
+	   the seal hook only when the smaller body is needed (after a 413, or before the push
 	   is kept in the spool), so that the common case (the push service
 	   takes the push) never encrypts it. */
 	const unsigned char *small_plain;

@@ -62,11 +62,6 @@ struct webpush_profile {
 struct webpush_service_client {
 	struct connection conn;
 	struct webpush_profile *profile;
-	/* the last line parsed (from push_pool); a push line waits here for
-	   its payload lines */
-	pool_t push_pool;
-	struct webpush_job_line push;
-	bool push_pending;
 };
 
 /* What the sender gives back with a push's outcome. */
@@ -296,20 +291,18 @@ service_client_input_job(struct webpush_service_client *client,
 			 const char *line)
 {
 	struct connection *conn = &client->conn;
-	struct webpush_job_line *job = &client->push;
+	struct webpush_job_line job;
 	const char *error;
 
-	/* parsed into the client's pool: a push line waits there for its
-	   payload lines */
-	p_clear(client->push_pool);
-	if (webpush_job_parse_line(line, client->push_pool, job, &error) < 0) {
+	if (webpush_job_parse_line(line, pool_datastack_create(), &job,
+				   &error) < 0) {
 		e_error(conn->event, "Invalid line from a mail process: %s: "
 			"disconnecting it", error);
 		return -1;
 	}
-	switch (job->type) {
+	switch (job.type) {
 	case WEBPUSH_JOB_LINE_SETTINGS:
-		client->profile = service_profile_get(line, job->settings,
+		client->profile = service_profile_get(line, job.settings,
 						      &error);
 		if (client->profile == NULL) {
 			e_error(conn->event, "%s: disconnecting the mail "
@@ -318,18 +311,17 @@ service_client_input_job(struct webpush_service_client *client,
 		}
 		return 1;
 	case WEBPUSH_JOB_LINE_PUSH:
-		/* its payload lines follow */
-		client->push_pending = TRUE;
+		service_push(client, &job.push);
 		return 1;
 	case WEBPUSH_JOB_LINE_RESUME:
 		if (!webpush_spool_writable()) {
 			/* as root: the user's files are not ours to take */
 			e_debug(conn->event, "Not resuming the spool %s: the "
-				"service runs as root", job->resume_dir);
+				"service runs as root", job.resume_dir);
 		} else if (client->profile != NULL &&
 			   client->profile->sender != NULL) {
 			webpush_sender_resume_spool(client->profile->sender,
-						    job->resume_dir);
+						    job.resume_dir);
 		}
 		return 1;
 	default:
@@ -344,17 +336,10 @@ static int service_client_input_line(struct connection *conn,
 {
 	struct webpush_service_client *client =
 		container_of(conn, struct webpush_service_client, conn);
-	int ret = 1;
+	int ret;
 
 	T_BEGIN {
-		if (!client->push_pending)
-			ret = service_client_input_job(client, line);
-		else if (webpush_job_push_add_line(&client->push,
-						   client->push_pool,
-						   line) > 0) {
-			client->push_pending = FALSE;
-			service_push(client, &client->push.push);
-		}
+		ret = service_client_input_job(client, line);
 	} T_END;
 	return ret;
 }
@@ -367,7 +352,6 @@ static void service_client_destroy(struct connection *conn)
 	e_debug(conn->event, "Mail process disconnected: %s",
 		connection_disconnect_reason(conn));
 	connection_deinit(conn);
-	pool_unref(&client->push_pool);
 	i_free(client);
 	master_service_client_connection_destroyed(master_service);
 }
@@ -375,8 +359,8 @@ static void service_client_destroy(struct connection *conn)
 static const struct connection_settings service_client_set = {
 	.service_name_in = "webpush-client",
 	.service_name_out = "webpush-server",
-	.major_version = 1,
-	.minor_version = 0,
+	.major_version = WEBPUSH_JOB_MAJOR_VERSION,
+	.minor_version = WEBPUSH_JOB_MINOR_VERSION,
 	.input_max_size = WEBPUSH_JOB_LINE_MAX_SIZE,
 	.output_max_size = SIZE_MAX,
 	.client = FALSE,
@@ -393,7 +377,6 @@ static void client_connected(struct master_service_connection *mconn)
 	struct webpush_service_client *client;
 
 	client = i_new(struct webpush_service_client, 1);
-	client->push_pool = pool_alloconly_create("webpush service push", 2048);
 	client->conn.event_parent = service_event;
 	connection_init_server(service_clients, &client->conn,
 			       "webpush-client", mconn->fd, mconn->fd);

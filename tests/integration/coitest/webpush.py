@@ -88,6 +88,28 @@ def service_executable():
     return wrapper + " " + path if wrapper else path
 
 
+TABESCAPES = {"\x01": "\x011", "\t": "\x01t", "\r": "\x01r", "\n": "\x01n"}
+TABUNESCAPES = {"0": "\x00", "1": "\x01", "t": "\t", "r": "\r", "n": "\n"}
+
+
+def tabescape(text):
+    """A field of the Web Push service's protocol, escaped as Dovecot's
+    str_tabescape() does."""
+    return "".join(TABESCAPES.get(c, c) for c in text)
+
+
+def tabunescape(text):
+    out, i = [], 0
+    while i < len(text):
+        if text[i] == "\x01" and i + 1 < len(text):
+            out.append(TABUNESCAPES.get(text[i + 1], text[i + 1]))
+            i += 2
+        else:
+            out.append(text[i])
+            i += 1
+    return "".join(out)
+
+
 def service_conf(socket="webpush", client_limit=100, min_avail=0, executable=None):
     """dovecot.conf text for the Web Push service, running as the mail
     user (so that it can write the users' spools) with its socket in
