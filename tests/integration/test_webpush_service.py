@@ -276,6 +276,42 @@ class ServiceProcess(ServiceMode, wpp.PushCase):
                          "after the hostile lines")
 
 
+class ServiceIdle(ServiceMode, wpp.PushCase):
+    """webpush -n idle: the service takes only CPU time no other process wants
+    (SCHED_IDLE), and still sends every push."""
+
+    service_options = "-n idle"
+
+    def test_idle_scheduling(self):
+        user = "si1"
+        c = self.imap(user)
+        self.subscribe(c, user, "si1-phone")
+        subjects = ["idle %d" % i for i in range(3)]
+        with self.dc.lmtp_session() as lmtp:
+            for subject in subjects:
+                _, msg = message(subject=subject)
+                self.assertEqual(lmtp.deliver(user, msg)[0], 250)
+        payloads = self.wait_payloads("si1-phone", 3)
+        self.assertEqual([p["subject"] for p in payloads], subjects)
+        pids = service_pids(self.dc)
+        self.assertEqual(len(pids), 1)
+        self.assertEqual(os.sched_getscheduler(pids[0]), os.SCHED_IDLE)
+
+
+class ServiceBadOption(ServiceMode, wpp.PushCase):
+    """An -n value the service does not take: it ends at once with an error
+    that names the option (the master starts it again, throttled)."""
+
+    service_options = "-n 20"
+    service_min_avail = 1
+
+    def test_invalid_niceness_is_fatal(self):
+        self.dc.expect_log(r"webpush: Fatal: -n: not a niceness from 0 to 19, nor idle: 20")
+        self.dc.expect_log(r"service\(webpush\): command startup failed, throttling")
+        self.dc.expect_log(r"service\(webpush\): child \d+ returned error")
+        self.dc.wait_log(r"webpush: Fatal: -n: not a niceness from 0 to 19, nor idle: 20")
+
+
 class ServiceUnreachable(wpp.PushCase):
     """webpush_service names a socket nobody listens on: the mail processes
     send their pushes themselves and say so, once a minute at most."""

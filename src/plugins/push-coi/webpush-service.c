@@ -23,6 +23,7 @@
    sent back to the mail process that handed the push over, which removes
    the subscription. */
 
+#define _GNU_SOURCE /* SCHED_IDLE */
 #include "lib.h"
 #include "array.h"
 #include "hash.h"
@@ -38,10 +39,14 @@
 #include "webpush-spool.h"
 #include "webpush-vapid.h"
 
+#include <sched.h>
 #include <sys/resource.h>
 
 /* The service's default niceness (-n): a push waits for a delivery that
-   wants the same CPU, never the other way round. */
+   wants the same CPU, never the other way round. -n idle (SCHED_IDLE)
+   goes further: the service gets only CPU time nobody else wants, so a
+   process that wakes up never waits for a push being prepared, but on a
+   CPU that is busy all the time pushes wait. */
 #define WEBPUSH_SERVICE_DEFAULT_NICE 10
 
 /* Distinct settings (usually one per server) kept at most. */
@@ -425,15 +430,21 @@ static void main_deinit(void)
 int main(int argc, char *argv[])
 {
 	int c, niceness = WEBPUSH_SERVICE_DEFAULT_NICE;
+	bool idle = FALSE;
 
+	/* (-c, -i, -k, -o, -O and -L are the master service's) */
 	master_service = master_service_init("webpush", 0, &argc, &argv, "n:");
 	while ((c = master_getopt(master_service)) > 0) {
 		switch (c) {
 		case 'n':
-			if (str_to_int(optarg, &niceness) < 0 ||
-			    niceness < 0 || niceness > 19)
-				i_fatal("-n: not a niceness from 0 to 19: %s",
-					optarg);
+			if (strcmp(optarg, "idle") == 0) {
+				idle = TRUE;
+				niceness = 0;
+			} else if (str_to_int(optarg, &niceness) < 0 ||
+				   niceness < 0 || niceness > 19) {
+				i_fatal("-n: not a niceness from 0 to 19, "
+					"nor idle: %s", optarg);
+			}
 			break;
 		default:
 			return FATAL_DEFAULT;
@@ -443,6 +454,15 @@ int main(int argc, char *argv[])
 	/* pushes yield the CPU to the processes that deliver mail */
 	if (niceness > 0 && setpriority(PRIO_PROCESS, 0, niceness) < 0)
 		i_error("setpriority(%d) failed: %m", niceness);
+	if (idle) {
+		/* -n idle: only CPU time that no other process wants; any
+		   process that wakes up takes the CPU at once */
+		struct sched_param param;
+
+		i_zero(&param);
+		if (sched_setscheduler(0, SCHED_IDLE, &param) < 0)
+			i_error("sched_setscheduler(SCHED_IDLE) failed: %m");
+	}
 	restrict_access_by_env(RESTRICT_ACCESS_FLAG_ALLOW_ROOT, NULL);
 	restrict_access_allow_coredumps(TRUE);
 

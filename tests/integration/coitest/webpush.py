@@ -133,7 +133,12 @@ def service_conf(socket="webpush", client_limit=100, min_avail=0, executable=Non
 class ServiceMode:
     """Mixin for a WebPushTestCase: the same Dovecot with the Web Push
     service, and webpush_service set, so that every push goes through the
-    service. Put it first among the bases."""
+    service. Put it first among the bases. service_options: options of
+    the webpush executable (e.g. "-n idle"); service_min_avail: its
+    process_min_avail."""
+
+    service_options = ""
+    service_min_avail = 0
 
     @classmethod
     def extra_settings(cls):
@@ -142,7 +147,9 @@ class ServiceMode:
     @classmethod
     def extra_args(cls):
         args = dict(super().extra_args())
-        args["extra_conf"] = args.get("extra_conf", "") + service_conf()
+        executable = (service_executable() + " " + cls.service_options).strip()
+        args["extra_conf"] = args.get("extra_conf", "") + service_conf(
+            executable=executable, min_avail=cls.service_min_avail)
         return args
 
 
