@@ -276,6 +276,20 @@ class ServiceProcess(ServiceMode, wpp.PushCase):
                          "after the hostile lines")
 
 
+def deliver_three(case, user, tag):
+    """Subscribes user (receiver path <user>-phone) and delivers three
+    messages in one LMTP session; returns their subjects and the three
+    payloads that arrived."""
+    c = case.imap(user)
+    case.subscribe(c, user, user + "-phone")
+    subjects = ["%s %d" % (tag, i) for i in range(3)]
+    with case.dc.lmtp_session() as lmtp:
+        for subject in subjects:
+            _, msg = message(subject=subject)
+            case.assertEqual(lmtp.deliver(user, msg)[0], 250)
+    return subjects, case.wait_payloads(user + "-phone", 3)
+
+
 class ServiceIdle(ServiceMode, wpp.PushCase):
     """webpush -n idle: the service takes only CPU time no other process wants
     (SCHED_IDLE), and still sends every push."""
@@ -283,15 +297,7 @@ class ServiceIdle(ServiceMode, wpp.PushCase):
     service_options = "-n idle"
 
     def test_idle_scheduling(self):
-        user = "si1"
-        c = self.imap(user)
-        self.subscribe(c, user, "si1-phone")
-        subjects = ["idle %d" % i for i in range(3)]
-        with self.dc.lmtp_session() as lmtp:
-            for subject in subjects:
-                _, msg = message(subject=subject)
-                self.assertEqual(lmtp.deliver(user, msg)[0], 250)
-        payloads = self.wait_payloads("si1-phone", 3)
+        subjects, payloads = deliver_three(self, "si1", "idle")
         self.assertEqual([p["subject"] for p in payloads], subjects)
         pids = service_pids(self.dc)
         self.assertEqual(len(pids), 1)
@@ -324,14 +330,7 @@ class ServiceUnreachable(wpp.PushCase):
         user = "su1"
         self.dc.expect_log(r"push-coi: Web Push service .*/no-such-webpush: connect\(.*\) "
                            r"failed: .*: this process sends its pushes itself")
-        c = self.imap(user)
-        self.subscribe(c, user, "su1-phone")
-        subjects = ["unreachable %d" % i for i in range(3)]
-        with self.dc.lmtp_session() as lmtp:
-            for subject in subjects:
-                _, msg = message(subject=subject)
-                self.assertEqual(lmtp.deliver(user, msg)[0], 250)
-        payloads = self.wait_payloads("su1-phone", 3)
+        subjects, payloads = deliver_three(self, user, "unreachable")
         # several connections at once: in any order
         self.assertEqual(sorted(p["subject"] for p in payloads), subjects)
         warnings = [line for line in self.dc.log_lines()
