@@ -43,8 +43,16 @@ from common import VALGRIND, alternate, callgrind_conf, callgrind_total, in_chil
 from nginxrx import NginxReceiver
 from pushbench import Answer, PushSetup
 
-ROUNDS = 9
-PER_ROUND = 300
+# P2: many short rounds (the machine's speed drifts within seconds); P3:
+# rounds long enough that a round is like a real LMTP session
+P2_ROUNDS = 15
+P2_PER_ROUND = 200
+P3_ROUNDS = 9
+P3_PER_ROUND = 300
+
+
+def p99(values):
+    return statistics.quantiles(values, n=100)[98]
 
 
 def msgs(n, tag):
@@ -61,20 +69,20 @@ def p2(ps):
         user = "p2u%d" % counter[0]
         names = ["p2-%d-%d" % (counter[0], k) for k in range(subs)]
         ps.subscribe(user, names)
-        messages = msgs(PER_ROUND, "p2")
+        messages = msgs(P2_PER_ROUND, "p2")
         start = time.perf_counter()
         in_child(lmtp_rate, ps.dc, messages, user)
         delivered = time.perf_counter()
         for n in names:
-            ps.rx.wait_requests(n, PER_ROUND + 1, timeout=300)
+            ps.rx.wait_requests(n, P2_PER_ROUND + 1, timeout=300)
         if names:
             lag.append(time.perf_counter() - delivered)
-            with_pushes.append(PER_ROUND / (time.perf_counter() - start))
-        return PER_ROUND / (delivered - start)
+            with_pushes.append(P2_PER_ROUND / (time.perf_counter() - start))
+        return P2_PER_ROUND / (delivered - start)
 
     round_(0)
     round_(3)
-    b, c = alternate(ROUNDS, lambda: round_(0), lambda: round_(3))
+    b, c = alternate(P2_ROUNDS, lambda: round_(0), lambda: round_(3))
     report("P2 push fan-out (deliveries/s, 3 subscriptions vs none)", "msg/s", b, c, target=0.90)
     print("P2: the last push of a round arrived %.2f s (median) after its last delivery; "
           "counted up to the last push, %.1f msg/s (median)" %
@@ -82,7 +90,11 @@ def p2(ps):
 
 
 def p3(ps):
+    """The verdict is the p99 of all deliveries of each side (2700 each):
+    the p99 of one round of 300 is its third-slowest delivery, which moves
+    by a third between rounds of the same side."""
     counter = [0]
+    lat = {0: [], 3: []}
 
     def round_(subs):
         counter[0] += 1
@@ -90,14 +102,20 @@ def p3(ps):
         names = ["p3-%d-%d" % (counter[0], k) for k in range(subs)]
         ps.subscribe(user, names)
         for n in names:
-            ps.rx.answer(n, *[Answer(hang=True)] * (PER_ROUND + 5))
-        lat = in_child(lmtp_latencies, ps.dc, msgs(PER_ROUND, "p3"), user)
-        return statistics.quantiles(lat, n=100)[98]
+            ps.rx.answer(n, *[Answer(hang=True)] * (P3_PER_ROUND + 5))
+        round_lat = in_child(lmtp_latencies, ps.dc, msgs(P3_PER_ROUND, "p3"), user)
+        lat[subs].extend(round_lat)
+        return p99(round_lat)
 
     round_(0)
-    b, c = alternate(ROUNDS, lambda: round_(0), lambda: round_(3))
-    report("P3 isolation (p99 LMTP latency in ms, 3 never-answering endpoints vs none)",
-           "ms", b, c, target=1.2, higher_is_better=False)
+    lat[0] = []
+    b, c = alternate(P3_ROUNDS, lambda: round_(0), lambda: round_(3))
+    report("P3 per round (p99 LMTP latency in ms of each round)", "ms", b, c)
+    pb, pc = p99(lat[0]), p99(lat[3])
+    ratio = pc / pb
+    print("P3 isolation (p99 LMTP latency of all %d deliveries of each side, 3 never-answering "
+          "endpoints vs none): baseline %.1f ms, candidate %.1f ms, ratio %.3f  target <= 1.20: %s"
+          % (len(lat[0]), pb, pc, ratio, "met" if ratio <= 1.2 else "NOT met"), flush=True)
 
 
 def p5(ps):
