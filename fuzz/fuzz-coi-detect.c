@@ -1,9 +1,41 @@
 /* libFuzzer target: COI chat detection and group-id extraction on
    arbitrary Message-ID and References values. Input: message-id NUL
-   references [NUL anything: Chat-Version present]. */
+   references [NUL anything: Chat-Version present]. The whole input is
+   also read as a raw message: the raw test (coi_detect_raw_feed()) must
+   never rule out what the header scan after Dovecot's header parser
+   (as coi-mail.c runs it) finds possible. */
 
 #include "fuzz-common.h"
+#include "istream.h"
+#include "message-header-parser.h"
 #include "coi-detect.h"
+
+static void fuzz_check_raw(const uint8_t *data, size_t size)
+{
+	struct message_header_parser_ctx *parser;
+	struct message_header_line *hdr;
+	struct coi_detect_scan scan;
+	struct coi_detect_raw raw;
+	struct istream *input;
+
+	coi_detect_raw_init(&raw);
+	coi_detect_raw_feed(&raw, data, size);
+	if (raw.maybe_chat)
+		return;
+
+	i_zero(&scan);
+	input = i_stream_create_from_data(data, size);
+	parser = message_parse_header_init(input, NULL,
+		MESSAGE_HEADER_PARSER_FLAG_SKIP_INITIAL_LWSP |
+		MESSAGE_HEADER_PARSER_FLAG_DROP_CR);
+	while (message_parse_header_next(parser, &hdr) > 0 && !hdr->eoh) {
+		coi_detect_scan_line(&scan, hdr->name, hdr->continued,
+				     hdr->value, hdr->value_len);
+	}
+	message_parse_header_deinit(&parser);
+	i_stream_unref(&input);
+	i_assert(!scan.maybe_chat);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -30,6 +62,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			}
 		}
 		(void)coi_detect_first_msgid(fields[0]);
+		fuzz_check_raw(data, size);
 	} T_END;
 	return 0;
 }

@@ -325,6 +325,73 @@ static void test_detect_scan(void)
 	test_end();
 }
 
+/* The raw test on header (and body), fed whole and one octet at a time:
+   both must agree. */
+static bool raw_may_be_chat(const char *message)
+{
+	struct coi_detect_raw whole, bytes;
+	size_t i, len = strlen(message);
+
+	coi_detect_raw_init(&whole);
+	coi_detect_raw_feed(&whole, (const unsigned char *)message, len);
+	coi_detect_raw_init(&bytes);
+	for (i = 0; i < len; i++)
+		coi_detect_raw_feed(&bytes, (const unsigned char *)message + i, 1);
+	test_assert(whole.maybe_chat == bytes.maybe_chat);
+	test_assert(whole.eoh == bytes.eoh);
+	return whole.maybe_chat;
+}
+
+static void test_detect_raw(void)
+{
+	struct coi_detect_raw raw;
+
+	test_begin("coi detect: raw header test before any parsing");
+	/* plain mail: nothing to parse */
+	test_assert(!raw_may_be_chat("From: a@example.org\r\nSubject: hi\r\n"
+		"Message-ID: <plain@example.org>\r\n\r\nbody\r\n"));
+	test_assert(!raw_may_be_chat("From: a@x\nChat: yes\nX-Version: 1\n\n"));
+	/* a Chat-Version header, in any case */
+	test_assert(raw_may_be_chat("From: a@x\r\nChat-Version: 1.0\r\n\r\n"));
+	test_assert(raw_may_be_chat("CHAT-VERSION: 1.0\n\n"));
+	test_assert(raw_may_be_chat("From: a@x\nchat-version:\n\n"));
+	test_assert(raw_may_be_chat("From: a@x\nchat-chat-version: 1\n\n"));
+	/* chat$ message-ids, folded too: every one has a '$' */
+	test_assert(raw_may_be_chat("Message-ID: <chat$abc@example.org>\n\n"));
+	test_assert(raw_may_be_chat("References: <x@y>\r\n <c\r\n hat\r\n\t$x@y>\r\n\r\n"));
+	/* a '$' anywhere in the header: the scan decides */
+	test_assert(raw_may_be_chat("Subject: $100\n\n"));
+	/* the name split by a line break does not count */
+	test_assert(!raw_may_be_chat("X-A: chat-\n version\n\n"));
+	/* in the body: not looked at */
+	test_assert(!raw_may_be_chat("From: a@x\r\n\r\nChat-Version: 1.0\r\n$5\r\n"));
+	test_assert(!raw_may_be_chat("From: a@x\n\nChat-Version: 1.0\n"));
+	test_assert(!raw_may_be_chat("\r\nChat-Version: 1.0\r\n"));
+	test_assert(!raw_may_be_chat("\nMessage-ID: <chat$x@y>\n"));
+	/* a header without body, without the empty line */
+	test_assert(raw_may_be_chat("Chat-Version: 1.0"));
+	test_assert(!raw_may_be_chat("From: a@x"));
+	test_assert(!raw_may_be_chat(""));
+
+	/* the end of the header is seen, the rest left alone */
+	coi_detect_raw_init(&raw);
+	coi_detect_raw_feed(&raw, (const unsigned char *)"A: b\r\n\r\n$", 9);
+	test_assert(raw.eoh && !raw.maybe_chat);
+	coi_detect_raw_init(&raw);
+	coi_detect_raw_feed(&raw, (const unsigned char *)"A: b\n", 5);
+	test_assert(!raw.eoh);
+	/* a CR alone is not the end of a line, a CR LF line is empty */
+	coi_detect_raw_feed(&raw, (const unsigned char *)"\r", 1);
+	test_assert(!raw.eoh);
+	coi_detect_raw_feed(&raw, (const unsigned char *)"\n", 1);
+	test_assert(raw.eoh);
+	/* NUL octets are octets like others */
+	coi_detect_raw_init(&raw);
+	coi_detect_raw_feed(&raw, (const unsigned char *)"A: \0b\nB: $\n\n", 13);
+	test_assert(raw.maybe_chat);
+	test_end();
+}
+
 int main(void)
 {
 	static void (*const test_functions[])(void) = {
@@ -335,6 +402,7 @@ int main(void)
 		test_detect_first_msgid,
 		test_detect_long_headers,
 		test_detect_scan,
+		test_detect_raw,
 		test_group_id_vectors,
 		test_group_id_rules,
 		NULL

@@ -126,6 +126,46 @@ static bool coi_msgid_is_chat(const char *id)
 	return id != NULL && str_begins(id, COI_CHAT_PREFIX);
 }
 
+void coi_detect_raw_init(struct coi_detect_raw *raw)
+{
+	i_zero(raw);
+	raw->line_empty = TRUE;
+}
+
+void coi_detect_raw_feed(struct coi_detect_raw *raw,
+			 const unsigned char *data, size_t size)
+{
+	static const char name[] = "chat-version";
+	unsigned char c;
+	size_t i;
+
+	for (i = 0; i < size && !raw->maybe_chat && !raw->eoh; i++) {
+		c = data[i];
+		if (c == '\n') {
+			raw->eoh = raw->line_empty;
+			raw->line_empty = TRUE;
+			raw->matched = 0;
+			continue;
+		}
+		if (c == '\r')
+			continue;
+		raw->line_empty = FALSE;
+		if (c == '$') {
+			raw->maybe_chat = TRUE;
+			break;
+		}
+		if (c >= 'A' && c <= 'Z')
+			c += 'a' - 'A';
+		if (c == (unsigned char)name[raw->matched]) {
+			if (++raw->matched == sizeof(name) - 1)
+				raw->maybe_chat = TRUE;
+		} else {
+			/* 'c' starts the name and occurs in it only there */
+			raw->matched = c == 'c' ? 1 : 0;
+		}
+	}
+}
+
 void coi_detect_scan_line(struct coi_detect_scan *scan, const char *name,
 			  bool continued, const unsigned char *value,
 			  size_t value_size)

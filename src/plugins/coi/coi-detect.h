@@ -26,6 +26,29 @@ struct coi_detect_headers {
    matched case-sensitively). */
 bool coi_detect_is_chat(const struct coi_detect_headers *hdr);
 
+/* A quicker test before any header parsing, on the raw message as stored
+   (header lines, then an empty line, then the body): a COI message has a
+   Chat-Version header or "chat$" in a message-id, so a header without
+   "Chat-Version" (in any case, anywhere) and without a '$' cannot be
+   one. Feed the message from its start in pieces of any size;
+   maybe_chat is set as soon as the header has either (then the scan
+   below decides), eoh once the empty line that ends the header was seen
+   (later octets are not looked at). */
+struct coi_detect_raw {
+	/* the header has "Chat-Version" or a '$' */
+	bool maybe_chat;
+	/* the end of the header was seen */
+	bool eoh;
+	/* no octet but CR since the last LF (or the start) */
+	bool line_empty;
+	/* octets of "chat-version" matched so far */
+	unsigned int matched;
+};
+
+void coi_detect_raw_init(struct coi_detect_raw *raw);
+void coi_detect_raw_feed(struct coi_detect_raw *raw,
+			 const unsigned char *data, size_t size);
+
 /* A quick scan of a message's header lines, for skipping the full reading
    of the three headers above when it cannot be a COI message. Feed every
    header line (continued lines too) to coi_detect_scan_line(). maybe_chat

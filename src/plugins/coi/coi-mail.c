@@ -44,12 +44,30 @@ const char *coi_mail_log_id(struct mail *mail)
 	return t_strdup(str_sanitize(value, COI_LOG_ID_MAX_LEN));
 }
 
+/* Returns TRUE when the raw header read from input (at its start) may
+   belong to a COI message (coi_detect_raw_feed()), or cannot be read. */
+static bool coi_mail_raw_may_be_chat(struct istream *input)
+{
+	struct coi_detect_raw raw;
+	const unsigned char *data;
+	size_t size;
+
+	coi_detect_raw_init(&raw);
+	while (!raw.maybe_chat && !raw.eoh &&
+	       i_stream_read_more(input, &data, &size) > 0) {
+		coi_detect_raw_feed(&raw, data, size);
+		i_stream_skip(input, size);
+	}
+	return raw.maybe_chat || input->stream_errno != 0;
+}
+
 /* A message being delivered (raw storage) has nothing cached: looking up
-   a header not yet parsed parses the whole header again. One quick pass
-   over the header lines tells whether it can be a COI message at all,
-   and finds the Chat-Version header that makes it one. Returns the scan;
-   when the header cannot be read, maybe_chat is TRUE (the full reading
-   then decides and logs). */
+   a header not yet parsed parses the whole header again. A look at the
+   raw octets tells most mail from mail that may be a COI message; for
+   that, one quick pass over the header lines tells whether it can be one
+   at all, and finds the Chat-Version header that makes it one. Returns
+   the scan; when the header cannot be read, maybe_chat is TRUE (the full
+   reading then decides and logs). */
 static void
 coi_mail_raw_scan(struct mail *mail, struct coi_detect_scan *scan_r)
 {
@@ -62,6 +80,13 @@ coi_mail_raw_scan(struct mail *mail, struct coi_detect_scan *scan_r)
 		scan_r->maybe_chat = TRUE;
 		return;
 	}
+	if (!coi_mail_raw_may_be_chat(input))
+		return;
+	if (input->stream_errno != 0) {
+		scan_r->maybe_chat = TRUE;
+		return;
+	}
+	i_stream_seek(input, 0);
 	/* the flags Dovecot's own header parsing uses */
 	parser = message_parse_header_init(input, NULL,
 		MESSAGE_HEADER_PARSER_FLAG_SKIP_INITIAL_LWSP |
