@@ -152,7 +152,7 @@ void coi_detect_raw_feed(struct coi_detect_raw *raw,
 		raw->line_empty = FALSE;
 		if (c == '$') {
 			raw->maybe_chat = TRUE;
-			break;
+			continue;
 		}
 		if (c >= 'A' && c <= 'Z')
 			c += 'a' - 'A';

@@ -45,7 +45,8 @@ const char *coi_mail_log_id(struct mail *mail)
 }
 
 /* Returns TRUE when the raw header read from input (at its start) may
-   belong to a COI message (coi_detect_raw_feed()), or cannot be read. */
+   belong to a COI message (coi_detect_raw_feed()). The caller checks
+   input->stream_errno. */
 static bool coi_mail_raw_may_be_chat(struct istream *input)
 {
 	struct coi_detect_raw raw;
@@ -58,7 +59,7 @@ static bool coi_mail_raw_may_be_chat(struct istream *input)
 		coi_detect_raw_feed(&raw, data, size);
 		i_stream_skip(input, size);
 	}
-	return raw.maybe_chat || input->stream_errno != 0;
+	return raw.maybe_chat;
 }
 
 /* A message being delivered (raw storage) has nothing cached: looking up
@@ -74,18 +75,20 @@ coi_mail_raw_scan(struct mail *mail, struct coi_detect_scan *scan_r)
 	struct message_header_parser_ctx *parser;
 	struct message_header_line *hdr;
 	struct istream *input;
+	bool may_be_chat;
 
 	i_zero(scan_r);
 	if (mail_get_hdr_stream(mail, NULL, &input) < 0) {
 		scan_r->maybe_chat = TRUE;
 		return;
 	}
-	if (!coi_mail_raw_may_be_chat(input))
-		return;
+	may_be_chat = coi_mail_raw_may_be_chat(input);
 	if (input->stream_errno != 0) {
 		scan_r->maybe_chat = TRUE;
 		return;
 	}
+	if (!may_be_chat)
+		return;
 	i_stream_seek(input, 0);
 	/* the flags Dovecot's own header parsing uses */
 	parser = message_parse_header_init(input, NULL,

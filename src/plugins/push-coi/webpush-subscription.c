@@ -279,12 +279,11 @@ int webpush_subscription_parse_stored(pool_t pool, const char *json,
 }
 
 struct webpush_subscription_cache_entry {
-	/* i_malloc()ed; NULL = unused */
-	char *json;
+	/* holds json and the strings of sub; NULL = unused */
+	pool_t pool;
+	const char *json;
 	size_t json_len;
-	/* client, device and endpoint point into strings */
 	struct webpush_subscription sub;
-	char *strings;
 };
 
 static struct webpush_subscription_cache_entry
@@ -293,38 +292,26 @@ static struct webpush_subscription_cache_entry
 static unsigned int subscription_cache_next;
 
 static void
-webpush_subscription_cache_entry_free(struct webpush_subscription_cache_entry *entry)
-{
-	i_free(entry->json);
-	i_free(entry->strings);
-	i_zero(entry);
-}
-
-static void
 webpush_subscription_cache_add(const char *json, size_t json_len,
 			       const struct webpush_subscription *sub)
 {
 	struct webpush_subscription_cache_entry *entry =
 		&subscription_cache[subscription_cache_next];
-	size_t client_len = strlen(sub->client);
-	size_t device_len = strlen(sub->device);
-	size_t endpoint_len = strlen(sub->endpoint);
-	char *p;
 
 	subscription_cache_next = (subscription_cache_next + 1) %
 		N_ELEMENTS(subscription_cache);
-	webpush_subscription_cache_entry_free(entry);
-	entry->json = i_strndup(json, json_len);
+	if (entry->pool == NULL) {
+		entry->pool = pool_alloconly_create("webpush subscription cache",
+						    json_len + 512);
+	} else {
+		p_clear(entry->pool);
+	}
+	entry->json = p_strndup(entry->pool, json, json_len);
 	entry->json_len = json_len;
 	entry->sub = *sub;
-	/* the three strings in one allocation, each NUL-terminated */
-	p = entry->strings = i_malloc(client_len + device_len +
-				      endpoint_len + 3);
-	entry->sub.client = memcpy(p, sub->client, client_len + 1);
-	p += client_len + 1;
-	entry->sub.device = memcpy(p, sub->device, device_len + 1);
-	p += device_len + 1;
-	entry->sub.endpoint = memcpy(p, sub->endpoint, endpoint_len + 1);
+	entry->sub.client = p_strdup(entry->pool, sub->client);
+	entry->sub.device = p_strdup(entry->pool, sub->device);
+	entry->sub.endpoint = p_strdup(entry->pool, sub->endpoint);
 }
 
 int webpush_subscription_parse_stored_cached(pool_t pool, const char *json,
@@ -337,7 +324,7 @@ int webpush_subscription_parse_stored_cached(pool_t pool, const char *json,
 
 	for (i = 0; i < N_ELEMENTS(subscription_cache); i++) {
 		entry = &subscription_cache[i];
-		if (entry->json == NULL || entry->json_len != json_len ||
+		if (entry->pool == NULL || entry->json_len != json_len ||
 		    memcmp(entry->json, json, json_len) != 0)
 			continue;
 		*sub_r = entry->sub;
@@ -357,8 +344,10 @@ void webpush_subscription_cache_clear(void)
 {
 	unsigned int i;
 
-	for (i = 0; i < N_ELEMENTS(subscription_cache); i++)
-		webpush_subscription_cache_entry_free(&subscription_cache[i]);
+	for (i = 0; i < N_ELEMENTS(subscription_cache); i++) {
+		pool_unref(&subscription_cache[i].pool);
+		i_zero(&subscription_cache[i]);
+	}
 	subscription_cache_next = 0;
 }
 
