@@ -7,7 +7,6 @@
 #include "strescape.h"
 #include "str-sanitize.h"
 #include "strnum.h"
-#include "base64.h"
 #include "connection.h"
 #include "webpush-b64.h"
 #include "webpush-job.h"
@@ -63,8 +62,7 @@ static void job_append_key(string_t *str, const unsigned char *key,
 			   size_t size)
 {
 	str_append_c(str, '\t');
-	base64url_encode(BASE64_ENCODE_FLAG_NO_PADDING, SIZE_MAX, key, size,
-			 str);
+	webpush_b64url_append(str, key, size);
 }
 
 const char *webpush_job_settings_line(webpush_setting_lookup_t *lookup,
