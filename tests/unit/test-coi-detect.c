@@ -368,6 +368,12 @@ static void test_detect_raw(void)
 	test_assert(!raw_may_be_chat("From: a@x\n\nChat-Version: 1.0\n"));
 	test_assert(!raw_may_be_chat("\r\nChat-Version: 1.0\r\n"));
 	test_assert(!raw_may_be_chat("\nMessage-ID: <chat$x@y>\n"));
+	/* only "\n" and "\r\n" end the header: Dovecot's parser reads a
+	   line of two CRs (or a CR after text) as a header line */
+	test_assert(raw_may_be_chat("\r\r\nMessage-ID: <chat$x@y>\n"));
+	test_assert(raw_may_be_chat("A: b\n\r\r\nChat-Version: 1.0\n"));
+	test_assert(raw_may_be_chat("A: b\r\n \r\nMessage-ID: <chat$x@y>\n"));
+	test_assert(!raw_may_be_chat("A: b\r\n\r\nMessage-ID: <chat$x@y>\n"));
 	/* a header without body, without the empty line */
 	test_assert(raw_may_be_chat("Chat-Version: 1.0"));
 	test_assert(!raw_may_be_chat("From: a@x"));

@@ -132,23 +132,47 @@ void coi_detect_raw_init(struct coi_detect_raw *raw)
 	raw->line_empty = TRUE;
 }
 
+/* The octets coi_detect_raw_feed() looks at while no part of the name is
+   matched: the line ends, '$' and the name's first letter. */
+static const bool coi_detect_raw_special[256] = {
+	['\n'] = TRUE, ['\r'] = TRUE, ['$'] = TRUE, ['c'] = TRUE, ['C'] = TRUE,
+};
+
 void coi_detect_raw_feed(struct coi_detect_raw *raw,
 			 const unsigned char *data, size_t size)
 {
 	static const char name[] = "chat-version";
 	unsigned char c;
-	size_t i;
+	size_t i, start;
 
 	for (i = 0; i < size && !raw->maybe_chat && !raw->eoh; i++) {
+		if (raw->matched == 0) {
+			/* most octets: skipped in a tight loop */
+			for (start = i; i < size; i++) {
+				if (coi_detect_raw_special[data[i]])
+					break;
+			}
+			if (i > start)
+				raw->line_empty = FALSE;
+			if (i == size)
+				break;
+		}
 		c = data[i];
 		if (c == '\n') {
 			raw->eoh = raw->line_empty;
 			raw->line_empty = TRUE;
+			raw->line_cr = FALSE;
 			raw->matched = 0;
 			continue;
 		}
-		if (c == '\r')
+		if (c == '\r') {
+			/* not part of the name (a match across it only
+			   makes the test looser) */
+			if (raw->line_cr)
+				raw->line_empty = FALSE;
+			raw->line_cr = TRUE;
 			continue;
+		}
 		raw->line_empty = FALSE;
 		if (c == '$') {
 			raw->maybe_chat = TRUE;

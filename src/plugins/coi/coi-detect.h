@@ -39,8 +39,12 @@ struct coi_detect_raw {
 	bool maybe_chat;
 	/* the end of the header was seen */
 	bool eoh;
-	/* no octet but CR since the last LF (or the start) */
+	/* the line since the last LF (or the start) is empty or one CR:
+	   the empty line that ends the header, as Dovecot's header parser
+	   sees it ("\r\r\n" is a header line to it, not the end) */
 	bool line_empty;
+	/* that one CR was seen */
+	bool line_cr;
 	/* octets of "chat-version" matched so far */
 	unsigned int matched;
 };
