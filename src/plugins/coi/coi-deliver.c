@@ -252,6 +252,25 @@ static bool coi_deliver_tempfailed(struct mail_deliver_context *ctx,
 	return error == MAIL_ERROR_TEMP;
 }
 
+/* The next deliver_mail hook, then what mail_deliver() does when no hook
+   saved the message: the save into ctx->rcpt_default_mailbox. Done here,
+   that save runs while coi_deliver_src_mail still names the message, so
+   coi_deliver_copy() does not detect it a second time. */
+static int coi_deliver_next_or_keep(struct mail_deliver_context *ctx,
+				    struct mail_storage **storage_r)
+{
+	int ret;
+
+	ret = coi_deliver_next(ctx, storage_r);
+	if (ret <= 0 && !ctx->saved_mail && !ctx->tried_default_save &&
+	    !coi_deliver_tempfailed(ctx, *storage_r)) {
+		/* nobody saved it (no Sieve, or no script) */
+		ret = mail_deliver_save(ctx, ctx->rcpt_default_mailbox, 0,
+					NULL, storage_r) < 0 ? -1 : 1;
+	}
+	return ret;
+}
+
 /* Saving into Chats failed (chats_opened: after Chats opened): delivers
    into the original default mailbox, as without COI. Returns like a
    deliver_mail hook. */
@@ -329,7 +348,7 @@ static int coi_deliver_chat(struct mail_deliver_context *ctx,
 		}
 	} T_END;
 	if (!filed)
-		return coi_deliver_next(ctx, storage_r);
+		return coi_deliver_next_or_keep(ctx, storage_r);
 
 	chats = delivery.config.chats_mailbox;
 	default_mailbox = ctx->rcpt_default_mailbox;
@@ -337,14 +356,8 @@ static int coi_deliver_chat(struct mail_deliver_context *ctx,
 	delivery.user = ctx->rcpt_user;
 	coi_current_delivery = &delivery;
 
-	ret = coi_deliver_next(ctx, storage_r);
-	if (ret <= 0 && !ctx->saved_mail && !ctx->tried_default_save &&
-	    !coi_deliver_tempfailed(ctx, *storage_r)) {
-		/* Nobody saved it (no Sieve, or no script): the default
-		   save, into Chats. */
-		ret = mail_deliver_save(ctx, chats, 0, NULL, storage_r) < 0 ?
-			-1 : 1;
-	}
+	/* nobody saving it (no Sieve, or no script): into Chats */
+	ret = coi_deliver_next_or_keep(ctx, storage_r);
 	coi_current_delivery = NULL;
 
 	if (ctx->tried_default_save && !delivery.chats_saved) {
@@ -377,7 +390,7 @@ static int coi_deliver_mail(struct mail_deliver_context *ctx,
 	coi_deliver_src_mail = ctx->src_mail;
 	coi_deliver_src_chat = coi_mail_is_chat(ctx->src_mail, cuser->event);
 	ret = coi_deliver_src_chat ? coi_deliver_chat(ctx, cuser, storage_r) :
-		coi_deliver_next(ctx, storage_r);
+		coi_deliver_next_or_keep(ctx, storage_r);
 	coi_deliver_src_mail = prev_src_mail;
 	coi_deliver_src_chat = prev_src_chat;
 	return ret;
