@@ -2,11 +2,18 @@
 
 #include "lib.h"
 #include "array.h"
+#include "raw-storage.h"
 #include "coi-attr-iter.h"
 
 /* The live skip iterations of this plugin (of the process): few, and each
    lives only while one GETMETADATA lists entries. */
 static ARRAY(struct mailbox_attribute_iter *) skip_iters;
+
+bool coi_attr_box_has_metadata_access(struct mailbox *box)
+{
+	return (box->flags & MAILBOX_FLAG_POST_SESSION) == 0 &&
+		strcmp(box->storage->name, RAW_STORAGE_NAME) != 0;
+}
 
 struct mailbox_attribute_iter *
 coi_attr_iter_skip_dict_init(const struct mailbox_vfuncs *super,

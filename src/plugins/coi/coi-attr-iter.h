@@ -15,6 +15,13 @@
    libcoi_attr_iter.la is linked into each plugin, so each recognises only
    its own iterations and hands every other one to super. */
 
+/* FALSE for a mailbox whose metadata nobody lists or changes, so that
+   its vfuncs need no wrapping for it: the raw mailbox a delivery reads the
+   message from, and the mailboxes a delivery saves into
+   (MAILBOX_FLAG_POST_SESSION). Each wrapping costs Dovecot's hook
+   machinery on every mailbox allocated. */
+bool coi_attr_box_has_metadata_access(struct mailbox *box);
+
 /* An iteration of type_flags and prefix: one that returns no key from the
    dict when it lies within owned_prefix (a private key prefix ending in
    '/'), super's otherwise. */

@@ -8,8 +8,8 @@
 #include "mail-namespace.h"
 #include "mail-storage-private.h"
 #include "mailbox-attribute.h"
-#include "mail-storage-hooks.h"
 #include "coi-attr-iter.h"
+#include "coi-mailbox.h"
 #include "coi-plugin.h"
 #include "coi-config.h"
 #include "coi-config-value.h"
@@ -30,8 +30,6 @@ struct coi_attr_pending {
 
 static MODULE_CONTEXT_DEFINE_INIT(coi_attr_storage_module,
 				  &mail_storage_module_register);
-#define COI_ATTR_CONTEXT(obj) \
-	MODULE_CONTEXT_REQUIRE(obj, coi_attr_storage_module)
 
 /* A value of a COI entry, as octets, or NIL. */
 struct coi_attr_value {
@@ -541,53 +539,42 @@ static const struct mailbox_attribute_internal coi_iattr_shared = {
    coi_attr_iter() lists, so an iteration there does not ask the attribute
    dict (coi-attr-iter.h): GETMETADATA DEPTH on the COI entries (CS-08)
    works on Dovecot's Redis dict, which cannot iterate. */
-static const struct mailbox_vfuncs *coi_attr_super(struct mailbox *box)
-{
-	union mailbox_module_context *mbox = COI_ATTR_CONTEXT(box);
-
-	return &mbox->super;
-}
-
 static struct mailbox_attribute_iter *
 coi_attr_iter_init(struct mailbox *box, enum mail_attribute_type type_flags,
 		   const char *prefix)
 {
-	return coi_attr_iter_skip_dict_init(coi_attr_super(box), box,
+	return coi_attr_iter_skip_dict_init(coi_mailbox_super(box), box,
 					    type_flags, prefix,
 					    COI_ATTR_PREFIX);
 }
 
 static const char *coi_attr_iter_next(struct mailbox_attribute_iter *iter)
 {
-	return coi_attr_iter_skip_dict_next(coi_attr_super(iter->box), iter);
+	return coi_attr_iter_skip_dict_next(coi_mailbox_super(iter->box),
+					    iter);
 }
 
 static int coi_attr_iter_deinit(struct mailbox_attribute_iter *iter)
 {
-	return coi_attr_iter_skip_dict_deinit(coi_attr_super(iter->box), iter);
+	return coi_attr_iter_skip_dict_deinit(coi_mailbox_super(iter->box),
+					      iter);
 }
 
-static void coi_attributes_mailbox_allocated(struct mailbox *box)
+void coi_attributes_mailbox_allocated(struct mailbox *box)
 {
-	struct mailbox_vfuncs *v = box->vlast;
-	union mailbox_module_context *mbox;
+	struct mailbox_vfuncs *v;
 
-	mbox = p_new(box->pool, union mailbox_module_context, 1);
-	mbox->super = *v;
-	box->vlast = &mbox->super;
-	v->attribute_iter_init = coi_attr_iter_init;
-	v->attribute_iter_next = coi_attr_iter_next;
-	v->attribute_iter_deinit = coi_attr_iter_deinit;
-	MODULE_CONTEXT_SET_SELF(box, coi_attr_storage_module, mbox);
+	if (!coi_attr_box_has_metadata_access(box))
+		return;
+	v = coi_mailbox_vfuncs(box);
+	COI_MAILBOX_OVERRIDE(box, v, attribute_iter_init, coi_attr_iter_init);
+	COI_MAILBOX_OVERRIDE(box, v, attribute_iter_next, coi_attr_iter_next);
+	COI_MAILBOX_OVERRIDE(box, v, attribute_iter_deinit,
+			     coi_attr_iter_deinit);
 }
 
-static struct mail_storage_hooks coi_attributes_hooks = {
-	.mailbox_allocated = coi_attributes_mailbox_allocated,
-};
-
-void coi_attributes_init(struct module *module)
+void coi_attributes_init(void)
 {
-	mail_storage_hooks_add(module, &coi_attributes_hooks);
 	mailbox_attribute_register_internal(&coi_iattr_private);
 	mailbox_attribute_register_internal(&coi_iattr_private_root);
 	mailbox_attribute_register_internal(&coi_iattr_shared);
@@ -598,5 +585,4 @@ void coi_attributes_deinit(void)
 	mailbox_attribute_unregister_internal(&coi_iattr_shared);
 	mailbox_attribute_unregister_internal(&coi_iattr_private_root);
 	mailbox_attribute_unregister_internal(&coi_iattr_private);
-	mail_storage_hooks_remove(&coi_attributes_hooks);
 }

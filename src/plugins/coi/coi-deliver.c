@@ -8,6 +8,7 @@
 #include "coi-events.h"
 #include "coi-config.h"
 #include "coi-folders.h"
+#include "coi-mailbox.h"
 #include "coi-mail.h"
 #include "coi-deliver.h"
 
@@ -16,9 +17,6 @@
    set. */
 #pragma weak mail_deliver_hook_set
 #pragma weak mail_deliver_save
-
-#define COI_DELIVER_CONTEXT(obj) \
-	MODULE_CONTEXT_REQUIRE(obj, coi_deliver_storage_module)
 
 /* The delivery being filed into Chats. lmtp and dovecot-lda deliver one
    message to one recipient at a time, so there is at most one. */
@@ -32,9 +30,6 @@ struct coi_delivery {
 	/* A transaction that saved into Chats committed. */
 	bool chats_saved;
 };
-
-static MODULE_CONTEXT_DEFINE_INIT(coi_deliver_storage_module,
-				  &mail_storage_module_register);
 
 static deliver_mail_func_t *coi_next_deliver_mail;
 static struct coi_delivery *coi_current_delivery = NULL;
@@ -80,7 +75,6 @@ static bool coi_delivery_is_chats_box(struct mailbox *box)
 static int coi_deliver_copy(struct mail_save_context *ctx, struct mail *mail)
 {
 	struct mailbox *box = ctx->transaction->box;
-	union mailbox_module_context *cbox = COI_DELIVER_CONTEXT(box);
 	struct coi_user *cuser = COI_USER_CONTEXT_REQUIRE(box->storage->user);
 	struct mailbox_metadata metadata;
 
@@ -101,14 +95,13 @@ static int coi_deliver_copy(struct mail_save_context *ctx, struct mail *mail)
 		e_debug(cuser->event, "Adding %s to the message saved to %s",
 			COI_KEYWORD_CHAT, mailbox_get_vname(box));
 	}
-	return cbox->super.copy(ctx, mail);
+	return coi_mailbox_super(box)->copy(ctx, mail);
 }
 
 static int coi_deliver_open(struct mailbox *box)
 {
-	union mailbox_module_context *cbox = COI_DELIVER_CONTEXT(box);
 
-	if (cbox->super.open(box) < 0)
+	if (coi_mailbox_super(box)->open(box) < 0)
 		return -1;
 	if (coi_delivery_is_chats_box(box))
 		coi_current_delivery->chats_opened = TRUE;
@@ -120,34 +113,30 @@ coi_deliver_transaction_commit(struct mailbox_transaction_context *t,
 			       struct mail_transaction_commit_changes *changes_r)
 {
 	struct mailbox *box = t->box;
-	union mailbox_module_context *cbox = COI_DELIVER_CONTEXT(box);
 	bool saved_to_chats = t->save_count > 0 &&
 		coi_delivery_is_chats_box(box);
 
 	/* t is freed by the commit */
-	if (cbox->super.transaction_commit(t, changes_r) < 0)
+	if (coi_mailbox_super(box)->transaction_commit(t, changes_r) < 0)
 		return -1;
 	if (saved_to_chats)
 		coi_current_delivery->chats_saved = TRUE;
 	return 0;
 }
 
-static void coi_deliver_mailbox_allocated(struct mailbox *box)
+void coi_deliver_mailbox_allocated(struct mailbox *box)
 {
-	struct mailbox_vfuncs *v = box->vlast;
-	union mailbox_module_context *cbox;
+	struct mailbox_vfuncs *v;
 
 	if ((box->flags & MAILBOX_FLAG_POST_SESSION) == 0 ||
 	    COI_USER_CONTEXT(box->storage->user) == NULL)
 		return;
 
-	cbox = p_new(box->pool, union mailbox_module_context, 1);
-	cbox->super = *v;
-	box->vlast = &cbox->super;
-	v->open = coi_deliver_open;
-	v->copy = coi_deliver_copy;
-	v->transaction_commit = coi_deliver_transaction_commit;
-	MODULE_CONTEXT_SET_SELF(box, coi_deliver_storage_module, cbox);
+	v = coi_mailbox_vfuncs(box);
+	COI_MAILBOX_OVERRIDE(box, v, open, coi_deliver_open);
+	COI_MAILBOX_OVERRIDE(box, v, copy, coi_deliver_copy);
+	COI_MAILBOX_OVERRIDE(box, v, transaction_commit,
+			     coi_deliver_transaction_commit);
 }
 
 static int coi_deliver_next(struct mail_deliver_context *ctx,
@@ -408,13 +397,8 @@ int coi_deliver_config_read(struct mail_user *user,
 	return coi_config_read(user, config_r, error_r);
 }
 
-static struct mail_storage_hooks coi_deliver_storage_hooks = {
-	.mailbox_allocated = coi_deliver_mailbox_allocated,
-};
-
-void coi_deliver_init(struct module *module)
+void coi_deliver_init(void)
 {
-	mail_storage_hooks_add(module, &coi_deliver_storage_hooks);
 	if (mail_deliver_hook_set != NULL)
 		coi_next_deliver_mail = mail_deliver_hook_set(coi_deliver_mail);
 }
@@ -423,5 +407,4 @@ void coi_deliver_deinit(void)
 {
 	if (mail_deliver_hook_set != NULL)
 		mail_deliver_hook_set(coi_next_deliver_mail);
-	mail_storage_hooks_remove(&coi_deliver_storage_hooks);
 }

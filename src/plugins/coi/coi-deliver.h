@@ -18,7 +18,7 @@
    In processes without lib-lda (imap, doveadm) only the keyword part is
    registered. */
 
-struct module;
+struct mailbox;
 struct mail_user;
 struct coi_config;
 
@@ -29,7 +29,10 @@ struct coi_config;
 int coi_deliver_config_read(struct mail_user *user,
 			    struct coi_config *config_r, const char **error_r);
 
-void coi_deliver_init(struct module *module);
+void coi_deliver_init(void);
 void coi_deliver_deinit(void);
+/* Part of the plugin's mailbox_allocated hook (coi-mailbox.h): the
+   mailboxes a delivery saves into. */
+void coi_deliver_mailbox_allocated(struct mailbox *box);
 
 #endif

@@ -5,24 +5,14 @@
 #include "mail-user.h"
 #include "mail-namespace.h"
 #include "mail-storage-private.h"
-#include "mail-storage-hooks.h"
 #include "coi-plugin.h"
 #include "coi-config.h"
 #include "coi-folders.h"
+#include "coi-mailbox.h"
 #include "coi-folder-rules.h"
 
 #define COI_DEFAULT_TRASH_NAME "Trash"
 #define COI_TRASH_SPECIAL_USE "\\Trash"
-
-#define COI_FOLDER_RULES_CONTEXT_REQUIRE(obj) \
-	MODULE_CONTEXT_REQUIRE(obj, coi_folder_rules_storage_module)
-
-struct coi_folder_rules_mailbox {
-	union mailbox_module_context module_ctx;
-};
-
-static MODULE_CONTEXT_DEFINE_INIT(coi_folder_rules_storage_module,
-				  &mail_storage_module_register);
 
 /* TRUE when name is parent or lies below it. */
 static bool
@@ -125,11 +115,9 @@ coi_folder_rules_create_box(struct mailbox *box,
 			    const struct mailbox_update *update,
 			    bool directory)
 {
-	struct coi_folder_rules_mailbox *mbox =
-		COI_FOLDER_RULES_CONTEXT_REQUIRE(box);
 	struct coi_config config;
 
-	if (mbox->module_ctx.super.create_box(box, update, directory) < 0)
+	if (coi_mailbox_super(box)->create_box(box, update, directory) < 0)
 		return -1;
 	if (directory || coi_folders_creating())
 		return 0;
@@ -147,8 +135,6 @@ coi_folder_rules_create_box(struct mailbox *box,
 
 static int coi_folder_rules_delete_box(struct mailbox *box)
 {
-	struct coi_folder_rules_mailbox *mbox =
-		COI_FOLDER_RULES_CONTEXT_REQUIRE(box);
 	struct coi_config config;
 	int ret;
 
@@ -158,7 +144,7 @@ static int coi_folder_rules_delete_box(struct mailbox *box)
 			strcmp(mailbox_get_vname(box),
 			       config.chats_mailbox) == 0;
 
-		ret = mbox->module_ctx.super.delete_box(box);
+		ret = coi_mailbox_super(box)->delete_box(box);
 		if (ret == 0 && disable) {
 			coi_folder_rules_set_enabled(box, FALSE,
 				t_strdup_printf("%s was deleted",
@@ -169,8 +155,7 @@ static int coi_folder_rules_delete_box(struct mailbox *box)
 }
 
 static int
-coi_folder_rules_rename_chats(struct coi_folder_rules_mailbox *mbox,
-			      struct mailbox *src, struct mailbox *dest,
+coi_folder_rules_rename_chats(struct mailbox *src, struct mailbox *dest,
 			      const struct coi_config *config)
 {
 	if (!coi_folder_rules_under_trash(dest)) {
@@ -180,7 +165,7 @@ coi_folder_rules_rename_chats(struct coi_folder_rules_mailbox *mbox,
 				"which disables COI", config->chats_mailbox));
 		return -1;
 	}
-	if (mbox->module_ctx.super.rename_box(src, dest) < 0)
+	if (coi_mailbox_super(src)->rename_box(src, dest) < 0)
 		return -1;
 	coi_folder_rules_set_enabled(src, FALSE,
 		t_strdup_printf("%s was moved to %s", mailbox_get_vname(src),
@@ -191,8 +176,6 @@ coi_folder_rules_rename_chats(struct coi_folder_rules_mailbox *mbox,
 static int
 coi_folder_rules_rename_box(struct mailbox *src, struct mailbox *dest)
 {
-	struct coi_folder_rules_mailbox *mbox =
-		COI_FOLDER_RULES_CONTEXT_REQUIRE(src);
 	struct mail_namespace *ns = mailbox_get_namespace(src);
 	struct mail_user *user = src->storage->user;
 	char sep = mail_namespace_get_sep(ns);
@@ -201,15 +184,15 @@ coi_folder_rules_rename_box(struct mailbox *src, struct mailbox *dest)
 
 	T_BEGIN {
 		if (!coi_folder_rules_read(src, &config)) {
-			ret = mbox->module_ctx.super.rename_box(src, dest);
+			ret = coi_mailbox_super(src)->rename_box(src, dest);
 		} else if (config.enabled &&
 			   coi_name_is_or_under(config.chats_mailbox,
 						mailbox_get_vname(src), sep)) {
 			/* Chats itself or an ancestor of it moves */
-			ret = coi_folder_rules_rename_chats(mbox, src, dest,
+			ret = coi_folder_rules_rename_chats(src, dest,
 							    &config);
 		} else {
-			ret = mbox->module_ctx.super.rename_box(src, dest);
+			ret = coi_mailbox_super(src)->rename_box(src, dest);
 			if (ret == 0 && !config.enabled &&
 			    mailbox_get_namespace(dest) == ns &&
 			    coi_name_is_or_under(config.chats_mailbox,
@@ -227,11 +210,10 @@ coi_folder_rules_rename_box(struct mailbox *src, struct mailbox *dest)
 	return ret;
 }
 
-static void coi_folder_rules_mailbox_allocated(struct mailbox *box)
+void coi_folder_rules_mailbox_allocated(struct mailbox *box)
 {
-	struct mailbox_vfuncs *v = box->vlast;
 	struct mail_namespace *ns = mailbox_get_namespace(box);
-	struct coi_folder_rules_mailbox *mbox;
+	struct mailbox_vfuncs *v;
 
 	/* Only the user's own INBOX namespace holds the COI folders. */
 	if (ns->type != MAIL_NAMESPACE_TYPE_PRIVATE ||
@@ -239,25 +221,8 @@ static void coi_folder_rules_mailbox_allocated(struct mailbox *box)
 	    COI_USER_CONTEXT(box->storage->user) == NULL)
 		return;
 
-	mbox = p_new(box->pool, struct coi_folder_rules_mailbox, 1);
-	mbox->module_ctx.super = *v;
-	box->vlast = &mbox->module_ctx.super;
-	v->create_box = coi_folder_rules_create_box;
-	v->delete_box = coi_folder_rules_delete_box;
-	v->rename_box = coi_folder_rules_rename_box;
-	MODULE_CONTEXT_SET(box, coi_folder_rules_storage_module, mbox);
-}
-
-static struct mail_storage_hooks coi_folder_rules_hooks = {
-	.mailbox_allocated = coi_folder_rules_mailbox_allocated,
-};
-
-void coi_folder_rules_init(struct module *module)
-{
-	mail_storage_hooks_add(module, &coi_folder_rules_hooks);
-}
-
-void coi_folder_rules_deinit(void)
-{
-	mail_storage_hooks_remove(&coi_folder_rules_hooks);
+	v = coi_mailbox_vfuncs(box);
+	COI_MAILBOX_OVERRIDE(box, v, create_box, coi_folder_rules_create_box);
+	COI_MAILBOX_OVERRIDE(box, v, delete_box, coi_folder_rules_delete_box);
+	COI_MAILBOX_OVERRIDE(box, v, rename_box, coi_folder_rules_rename_box);
 }

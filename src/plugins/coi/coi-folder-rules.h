@@ -13,7 +13,9 @@
 
    Each change goes through C/enabled, so it is visible at once. */
 
-void coi_folder_rules_init(struct module *module);
-void coi_folder_rules_deinit(void);
+struct mailbox;
+
+/* Part of the plugin's mailbox_allocated hook (coi-mailbox.h). */
+void coi_folder_rules_mailbox_allocated(struct mailbox *box);
 
 #endif

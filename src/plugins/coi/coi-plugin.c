@@ -50,16 +50,25 @@ bool coi_user_is_enabled(struct mail_user *user)
 	return COI_USER_CONTEXT(user) != NULL;
 }
 
+/* The parts' overrides, in one layer of vfuncs (coi-mailbox.h). */
+static void coi_mailbox_allocated(struct mailbox *box)
+{
+	coi_attributes_mailbox_allocated(box);
+	coi_folder_rules_mailbox_allocated(box);
+	coi_deliver_mailbox_allocated(box);
+	coi_seen_mailbox_allocated(box);
+}
+
 static struct mail_storage_hooks coi_mail_storage_hooks = {
 	.mail_user_created = coi_mail_user_created,
+	.mailbox_allocated = coi_mailbox_allocated,
 };
 
 void coi_plugin_init(struct module *module)
 {
 	mail_storage_hooks_add(module, &coi_mail_storage_hooks);
-	coi_attributes_init(module);
-	coi_folder_rules_init(module);
-	coi_deliver_init(module);
+	coi_attributes_init();
+	coi_deliver_init();
 	coi_seen_init(module);
 }
 
@@ -67,7 +76,6 @@ void coi_plugin_deinit(void)
 {
 	coi_seen_deinit();
 	coi_deliver_deinit();
-	coi_folder_rules_deinit();
 	coi_attributes_deinit();
 	mail_storage_hooks_remove(&coi_mail_storage_hooks);
 }

@@ -9,12 +9,9 @@
 #include "coi-config.h"
 #include "coi-folders.h"
 #include "coi-mail.h"
+#include "coi-mailbox.h"
 #include "coi-seen.h"
 
-#define COI_SEEN_BOX_CONTEXT(obj) \
-	MODULE_CONTEXT(obj, coi_seen_storage_module)
-#define COI_SEEN_BOX_CONTEXT_REQUIRE(obj) \
-	MODULE_CONTEXT_REQUIRE(obj, coi_seen_storage_module)
 #define COI_SEEN_TRANS_CONTEXT(obj) \
 	MODULE_CONTEXT(obj, coi_seen_storage_module)
 #define COI_SEEN_MAIL_CONTEXT_REQUIRE(obj) \
@@ -68,13 +65,22 @@ coi_seen_mail_update_flags(struct mail *_mail, enum modify_type modify_type,
 	seq_range_array_add(&ct->uids, _mail->uid);
 }
 
+/* The mailboxes whose \Seen changes are watched: only the user's own
+   INBOX; deliveries set no \Seen afterwards. */
+static bool coi_seen_box_watched(struct mailbox *box)
+{
+	return box->inbox_user &&
+		(box->flags & MAILBOX_FLAG_POST_SESSION) == 0 &&
+		COI_USER_CONTEXT(box->storage->user) != NULL;
+}
+
 static void coi_seen_mail_allocated(struct mail *_mail)
 {
 	struct mail_private *mail = (struct mail_private *)_mail;
 	struct mail_vfuncs *v = mail->vlast;
 	union mail_module_context *cmail;
 
-	if (COI_SEEN_BOX_CONTEXT(_mail->box) == NULL)
+	if (!coi_seen_box_watched(_mail->box))
 		return;
 
 	cmail = p_new(mail->pool, union mail_module_context, 1);
@@ -256,12 +262,11 @@ coi_seen_transaction_commit(struct mailbox_transaction_context *t,
 			    struct mail_transaction_commit_changes *changes_r)
 {
 	struct mailbox *box = t->box;
-	union mailbox_module_context *cbox = COI_SEEN_BOX_CONTEXT_REQUIRE(box);
 	struct coi_seen_transaction *ct = COI_SEEN_TRANS_CONTEXT(t);
 	int ret;
 
 	/* t is freed by the commit */
-	ret = cbox->super.transaction_commit(t, changes_r);
+	ret = coi_mailbox_super(box)->transaction_commit(t, changes_r);
 	if (ret == 0 && ct != NULL) T_BEGIN {
 		coi_seen_move(box, &ct->uids);
 	} T_END;
@@ -272,35 +277,27 @@ coi_seen_transaction_commit(struct mailbox_transaction_context *t,
 static void
 coi_seen_transaction_rollback(struct mailbox_transaction_context *t)
 {
-	union mailbox_module_context *cbox =
-		COI_SEEN_BOX_CONTEXT_REQUIRE(t->box);
 	struct coi_seen_transaction *ct = COI_SEEN_TRANS_CONTEXT(t);
 
-	cbox->super.transaction_rollback(t);
+	coi_mailbox_super(t->box)->transaction_rollback(t);
 	coi_seen_transaction_free(&ct);
 }
 
-static void coi_seen_mailbox_allocated(struct mailbox *box)
+void coi_seen_mailbox_allocated(struct mailbox *box)
 {
-	struct mailbox_vfuncs *v = box->vlast;
-	union mailbox_module_context *cbox;
+	struct mailbox_vfuncs *v;
 
-	/* only the user's own INBOX; deliveries set no \Seen afterwards */
-	if (!box->inbox_user ||
-	    (box->flags & MAILBOX_FLAG_POST_SESSION) != 0 ||
-	    COI_USER_CONTEXT(box->storage->user) == NULL)
+	if (!coi_seen_box_watched(box))
 		return;
 
-	cbox = p_new(box->pool, union mailbox_module_context, 1);
-	cbox->super = *v;
-	box->vlast = &cbox->super;
-	v->transaction_commit = coi_seen_transaction_commit;
-	v->transaction_rollback = coi_seen_transaction_rollback;
-	MODULE_CONTEXT_SET_SELF(box, coi_seen_storage_module, cbox);
+	v = coi_mailbox_vfuncs(box);
+	COI_MAILBOX_OVERRIDE(box, v, transaction_commit,
+			     coi_seen_transaction_commit);
+	COI_MAILBOX_OVERRIDE(box, v, transaction_rollback,
+			     coi_seen_transaction_rollback);
 }
 
 static struct mail_storage_hooks coi_seen_storage_hooks = {
-	.mailbox_allocated = coi_seen_mailbox_allocated,
 	.mail_allocated = coi_seen_mail_allocated,
 };
 

@@ -8,8 +8,12 @@
    expunged, so a failure leaves the message in INBOX (with a warning). */
 
 struct module;
+struct mailbox;
 
 void coi_seen_init(struct module *module);
 void coi_seen_deinit(void);
+/* Part of the plugin's mailbox_allocated hook (coi-mailbox.h): the
+   user's INBOX outside deliveries. */
+void coi_seen_mailbox_allocated(struct mailbox *box);
 
 #endif

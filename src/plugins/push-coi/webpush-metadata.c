@@ -642,6 +642,8 @@ void webpush_metadata_mailbox_allocated(struct mailbox *box)
 	struct mailbox_vfuncs *v = box->vlast;
 	struct webpush_metadata_mailbox *wbox;
 
+	if (!coi_attr_box_has_metadata_access(box))
+		return;
 	wbox = p_new(box->pool, struct webpush_metadata_mailbox, 1);
 	wbox->module_ctx.super = *v;
 	box->vlast = &wbox->module_ctx.super;
