@@ -3,7 +3,9 @@
    references [NUL anything: Chat-Version present]. The whole input is
    also read as a raw message: the raw test (coi_detect_raw_feed()) must
    never rule out what the header scan after Dovecot's header parser
-   (as coi-mail.c runs it) finds possible. */
+   (as coi-mail.c runs it) finds possible, and the Chat-Version header it
+   finds must be one to the scan too. The raw test is fed whole and in
+   pieces of 7 octets: both must agree. */
 
 #include "fuzz-common.h"
 #include "istream.h"
@@ -15,12 +17,19 @@ static void fuzz_check_raw(const uint8_t *data, size_t size)
 	struct message_header_parser_ctx *parser;
 	struct message_header_line *hdr;
 	struct coi_detect_scan scan;
-	struct coi_detect_raw raw;
+	struct coi_detect_raw raw, pieces;
 	struct istream *input;
+	size_t i;
 
 	coi_detect_raw_init(&raw);
 	coi_detect_raw_feed(&raw, data, size);
-	if (raw.maybe_chat)
+	coi_detect_raw_init(&pieces);
+	for (i = 0; i < size && !pieces.chat_version && !pieces.eoh; i += 7)
+		coi_detect_raw_feed(&pieces, data + i, I_MIN(7, size - i));
+	i_assert(raw.maybe_chat == pieces.maybe_chat);
+	i_assert(raw.chat_version == pieces.chat_version);
+	i_assert(raw.eoh == pieces.eoh);
+	if (raw.maybe_chat && !raw.chat_version)
 		return;
 
 	i_zero(&scan);
@@ -34,7 +43,10 @@ static void fuzz_check_raw(const uint8_t *data, size_t size)
 	}
 	message_parse_header_deinit(&parser);
 	i_stream_unref(&input);
-	i_assert(!scan.maybe_chat);
+	if (raw.chat_version)
+		i_assert(scan.chat_version);
+	else
+		i_assert(!scan.maybe_chat);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

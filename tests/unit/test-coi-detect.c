@@ -327,23 +327,43 @@ static void test_detect_scan(void)
 
 /* The raw test on header (and body), fed whole and one octet at a time:
    both must agree. */
-static bool raw_may_be_chat(const char *message)
+static void raw_test(const char *message, struct coi_detect_raw *raw_r)
 {
-	struct coi_detect_raw whole, bytes;
+	struct coi_detect_raw bytes;
 	size_t i, len = strlen(message);
 
-	coi_detect_raw_init(&whole);
-	coi_detect_raw_feed(&whole, (const unsigned char *)message, len);
+	coi_detect_raw_init(raw_r);
+	coi_detect_raw_feed(raw_r, (const unsigned char *)message, len);
 	coi_detect_raw_init(&bytes);
-	for (i = 0; i < len; i++)
+	for (i = 0; i < len && !bytes.chat_version && !bytes.eoh; i++)
 		coi_detect_raw_feed(&bytes, (const unsigned char *)message + i, 1);
-	test_assert(whole.maybe_chat == bytes.maybe_chat);
-	test_assert(whole.eoh == bytes.eoh);
-	return whole.maybe_chat;
+	test_assert(raw_r->maybe_chat == bytes.maybe_chat);
+	test_assert(raw_r->chat_version == bytes.chat_version);
+	test_assert(raw_r->eoh == bytes.eoh);
+	/* a Chat-Version header line is a COI message, so maybe one */
+	test_assert(!raw_r->chat_version || raw_r->maybe_chat);
+}
+
+static bool raw_may_be_chat(const char *message)
+{
+	struct coi_detect_raw raw;
+
+	raw_test(message, &raw);
+	return raw.maybe_chat;
+}
+
+static bool raw_chat_version(const char *message)
+{
+	struct coi_detect_raw raw;
+
+	raw_test(message, &raw);
+	return raw.chat_version;
 }
 
 static void test_detect_raw(void)
 {
+	static const char nuls[] = "X-Chat-Version\0\0: 1\n"
+		"Chat-Version\0: 1\nChat-Version: 1\n";
 	struct coi_detect_raw raw;
 
 	test_begin("coi detect: raw header test before any parsing");
@@ -374,6 +394,28 @@ static void test_detect_raw(void)
 	test_assert(raw_may_be_chat("A: b\n\r\r\nChat-Version: 1.0\n"));
 	test_assert(raw_may_be_chat("A: b\r\n \r\nMessage-ID: <chat$x@y>\n"));
 	test_assert(!raw_may_be_chat("A: b\r\n\r\nMessage-ID: <chat$x@y>\n"));
+	/* a line that starts with the Chat-Version header's name, as Dovecot's
+	   parser reads it: a COI message without parsing */
+	test_assert(raw_chat_version("From: a@x\r\nChat-Version: 1.0\r\n\r\n"));
+	test_assert(raw_chat_version("chat-VERSION:1\n\n"));
+	test_assert(raw_chat_version("Chat-Version \t : 1\n\n"));
+	test_assert(raw_chat_version("Message-ID: <chat$x@y>\nSubject: $\n"
+				     "Chat-Version: 1.0\n\nbody"));
+	test_assert(raw_chat_version("Chat-Version:"));
+	/* not the name (the scan decides, where it may be one) */
+	test_assert(!raw_chat_version("X-Chat-Version: 1.0\n\n"));
+	test_assert(!raw_chat_version("A: b\n Chat-Version: 1.0\n\n"));
+	test_assert(!raw_chat_version(" Chat-Version: 1.0\n\n"));
+	test_assert(!raw_chat_version("Chat-Versions: 1.0\n\n"));
+	test_assert(!raw_chat_version("Chat-Version\r: 1.0\n\n"));
+	test_assert(!raw_chat_version("Chat-Version x: 1.0\n\n"));
+	test_assert(!raw_chat_version("Chat-Version\n: 1.0\n\n"));
+	test_assert(!raw_chat_version("A: b\rChat-Version: 1.0\n\n"));
+	test_assert(!raw_chat_version("Subject: Chat-Version: 1\n\n"));
+	test_assert(!raw_chat_version("A: b\n\nChat-Version: 1.0\n"));
+	test_assert(!raw_chat_version("Chat-Version"));
+	test_assert(raw_may_be_chat("X-Chat-Version: 1.0\n\n"));
+
 	/* a header without body, without the empty line */
 	test_assert(raw_may_be_chat("Chat-Version: 1.0"));
 	test_assert(!raw_may_be_chat("From: a@x"));
@@ -395,6 +437,12 @@ static void test_detect_raw(void)
 	coi_detect_raw_init(&raw);
 	coi_detect_raw_feed(&raw, (const unsigned char *)"A: \0b\nB: $\n\n", 13);
 	test_assert(raw.maybe_chat);
+	/* after the name is found anywhere, the octets that follow (a NUL
+	   too) are still read, for a Chat-Version header line */
+	coi_detect_raw_init(&raw);
+	coi_detect_raw_feed(&raw, (const unsigned char *)nuls,
+			    sizeof(nuls) - 1);
+	test_assert(raw.maybe_chat && raw.chat_version && !raw.eoh);
 	test_end();
 }
 

@@ -20,6 +20,7 @@
      message-id. Bare words without '@' are phrases and skipped. */
 
 #define COI_CHAT_PREFIX "chat$"
+#define COI_DETECT_CHAT_VERSION_LC "chat-version"
 #define COI_GROUP_PREFIX "chat$group."
 
 static bool coi_is_fws(char c)
@@ -138,22 +139,45 @@ static const bool coi_detect_raw_special[256] = {
 	['\n'] = TRUE, ['\r'] = TRUE, ['$'] = TRUE, ['c'] = TRUE, ['C'] = TRUE,
 };
 
+/* The line-start match of the Chat-Version header's name: c follows the
+   octets matched so far. Dovecot's parser takes the name up to ':' and
+   drops the spaces and tabs before it. */
+static void coi_detect_raw_line_name(struct coi_detect_raw *raw,
+				     unsigned char c)
+{
+	static const char name[] = COI_DETECT_CHAT_VERSION_LC;
+
+	if (raw->line_name == COI_DETECT_RAW_NOT_NAME)
+		return;
+	if (raw->line_name < sizeof(name) - 1) {
+		raw->line_name = c == (unsigned char)name[raw->line_name] ?
+			raw->line_name + 1 : COI_DETECT_RAW_NOT_NAME;
+	} else if (c == ':') {
+		raw->chat_version = raw->maybe_chat = TRUE;
+	} else if (c != ' ' && c != '\t') {
+		raw->line_name = COI_DETECT_RAW_NOT_NAME;
+	}
+}
+
 void coi_detect_raw_feed(struct coi_detect_raw *raw,
 			 const unsigned char *data, size_t size)
 {
-	static const char name[] = "chat-version";
+	static const char name[] = COI_DETECT_CHAT_VERSION_LC;
 	unsigned char c;
 	size_t i, start;
 
-	for (i = 0; i < size && !raw->maybe_chat && !raw->eoh; i++) {
-		if (raw->matched == 0) {
+	for (i = 0; i < size && !raw->chat_version && !raw->eoh; i++) {
+		if (raw->matched == 0 && (raw->line_name == 0 ||
+		    raw->line_name == COI_DETECT_RAW_NOT_NAME)) {
 			/* most octets: skipped in a tight loop */
 			for (start = i; i < size; i++) {
 				if (coi_detect_raw_special[data[i]])
 					break;
 			}
-			if (i > start)
+			if (i > start) {
 				raw->line_empty = FALSE;
+				raw->line_name = COI_DETECT_RAW_NOT_NAME;
+			}
 			if (i == size)
 				break;
 		}
@@ -163,26 +187,36 @@ void coi_detect_raw_feed(struct coi_detect_raw *raw,
 			raw->line_empty = TRUE;
 			raw->line_cr = FALSE;
 			raw->matched = 0;
+			raw->line_name = 0;
 			continue;
 		}
 		if (c == '\r') {
-			/* not part of the name (a match across it only
-			   makes the test looser) */
+			/* not part of the name anywhere (a match across it only
+			   makes maybe_chat looser); at the line's start it is
+			   part of Dovecot's name */
 			if (raw->line_cr)
 				raw->line_empty = FALSE;
 			raw->line_cr = TRUE;
+			raw->line_name = COI_DETECT_RAW_NOT_NAME;
 			continue;
 		}
 		raw->line_empty = FALSE;
+		if (c >= 'A' && c <= 'Z')
+			c += 'a' - 'A';
+		coi_detect_raw_line_name(raw, c);
+		if (raw->maybe_chat) {
+			/* only a Chat-Version header line matters now */
+			continue;
+		}
 		if (c == '$') {
 			raw->maybe_chat = TRUE;
 			continue;
 		}
-		if (c >= 'A' && c <= 'Z')
-			c += 'a' - 'A';
 		if (c == (unsigned char)name[raw->matched]) {
-			if (++raw->matched == sizeof(name) - 1)
+			if (++raw->matched == sizeof(name) - 1) {
 				raw->maybe_chat = TRUE;
+				raw->matched = 0;
+			}
 		} else {
 			/* 'c' starts the name and occurs in it only there */
 			raw->matched = c == 'c' ? 1 : 0;

@@ -30,13 +30,18 @@ bool coi_detect_is_chat(const struct coi_detect_headers *hdr);
    (header lines, then an empty line, then the body): a COI message has a
    Chat-Version header or "chat$" in a message-id, so a header without
    "Chat-Version" (in any case, anywhere) and without a '$' cannot be
-   one. Feed the message from its start in pieces of any size;
-   maybe_chat is set as soon as the header has either (then the scan
-   below decides), eoh once the empty line that ends the header was seen
-   (later octets are not looked at). */
+   one. Feed the message from its start in pieces of any size, while
+   neither chat_version nor eoh is set: maybe_chat is set once the header
+   has either (then the scan below decides), chat_version once a line
+   starts with the Chat-Version header's name (in any case, then only
+   spaces or tabs before ':'), which is one to Dovecot's header parser
+   too: a COI message, no scan needed. eoh is set at the empty line that
+   ends the header (later octets are not looked at). */
 struct coi_detect_raw {
 	/* the header has "Chat-Version" or a '$' */
 	bool maybe_chat;
+	/* the header has a Chat-Version header line */
+	bool chat_version;
 	/* the end of the header was seen */
 	bool eoh;
 	/* the line since the last LF (or the start) is empty or one CR:
@@ -45,9 +50,14 @@ struct coi_detect_raw {
 	bool line_empty;
 	/* that one CR was seen */
 	bool line_cr;
-	/* octets of "chat-version" matched so far */
+	/* octets of "chat-version" matched so far, anywhere (while
+	   maybe_chat is not set) */
 	unsigned int matched;
+	/* octets of "chat-version" the line starts with (all of them: then
+	   only spaces and tabs so far), or COI_DETECT_RAW_NOT_NAME */
+	unsigned int line_name;
 };
+#define COI_DETECT_RAW_NOT_NAME UINT_MAX
 
 void coi_detect_raw_init(struct coi_detect_raw *raw);
 void coi_detect_raw_feed(struct coi_detect_raw *raw,

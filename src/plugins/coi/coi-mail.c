@@ -44,29 +44,28 @@ const char *coi_mail_log_id(struct mail *mail)
 	return t_strdup(str_sanitize(value, COI_LOG_ID_MAX_LEN));
 }
 
-/* Returns TRUE when the raw header read from input (at its start) may
-   belong to a COI message (coi_detect_raw_feed()). The caller checks
-   input->stream_errno. */
-static bool coi_mail_raw_may_be_chat(struct istream *input)
+/* The raw test (coi_detect_raw_feed()) on the header read from input (at
+   its start). The caller checks input->stream_errno. */
+static void coi_mail_raw_test(struct istream *input,
+			      struct coi_detect_raw *raw_r)
 {
-	struct coi_detect_raw raw;
 	const unsigned char *data;
 	size_t size;
 
-	coi_detect_raw_init(&raw);
-	while (!raw.maybe_chat && !raw.eoh &&
+	coi_detect_raw_init(raw_r);
+	while (!raw_r->chat_version && !raw_r->eoh &&
 	       i_stream_read_more(input, &data, &size) > 0) {
-		coi_detect_raw_feed(&raw, data, size);
+		coi_detect_raw_feed(raw_r, data, size);
 		i_stream_skip(input, size);
 	}
-	return raw.maybe_chat;
 }
 
 /* A message being delivered (raw storage) has nothing cached: looking up
    a header not yet parsed parses the whole header again. A look at the
-   raw octets tells most mail from mail that may be a COI message; for
-   that, one quick pass over the header lines tells whether it can be one
-   at all, and finds the Chat-Version header that makes it one. Returns
+   raw octets tells most mail from mail that may be a COI message, and
+   finds most Chat-Version headers; for the rest, one quick pass over the
+   header lines tells whether it can be one at all, and finds the
+   Chat-Version header that makes it one. Returns
    the scan; when the header cannot be read, maybe_chat is TRUE (the full
    reading then decides and logs). */
 static void
@@ -74,20 +73,25 @@ coi_mail_raw_scan(struct mail *mail, struct coi_detect_scan *scan_r)
 {
 	struct message_header_parser_ctx *parser;
 	struct message_header_line *hdr;
+	struct coi_detect_raw raw;
 	struct istream *input;
-	bool may_be_chat;
 
 	i_zero(scan_r);
 	if (mail_get_hdr_stream(mail, NULL, &input) < 0) {
 		scan_r->maybe_chat = TRUE;
 		return;
 	}
-	may_be_chat = coi_mail_raw_may_be_chat(input);
+	coi_mail_raw_test(input, &raw);
 	if (input->stream_errno != 0) {
 		scan_r->maybe_chat = TRUE;
 		return;
 	}
-	if (!may_be_chat)
+	if (raw.chat_version) {
+		/* the header parser would find the same header line */
+		scan_r->maybe_chat = scan_r->chat_version = TRUE;
+		return;
+	}
+	if (!raw.maybe_chat)
 		return;
 	i_stream_seek(input, 0);
 	/* the flags Dovecot's own header parsing uses */
