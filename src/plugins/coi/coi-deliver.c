@@ -100,7 +100,6 @@ static int coi_deliver_copy(struct mail_save_context *ctx, struct mail *mail)
 
 static int coi_deliver_open(struct mailbox *box)
 {
-
 	if (coi_mailbox_super(box)->open(box) < 0)
 		return -1;
 	if (coi_delivery_is_chats_box(box))
@@ -345,7 +344,8 @@ static int coi_deliver_chat(struct mail_deliver_context *ctx,
 	delivery.user = ctx->rcpt_user;
 	coi_current_delivery = &delivery;
 
-	/* nobody saving it (no Sieve, or no script): into Chats */
+	/* when nobody saves it (no Sieve, or no script), the default
+	   save goes into Chats */
 	ret = coi_deliver_next_or_keep(ctx, storage_r);
 	coi_current_delivery = NULL;
 
