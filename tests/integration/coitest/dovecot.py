@@ -441,12 +441,13 @@ plugin {{
         """Allow a Panic/Fatal/Error/Warning line matching regex until the next mark."""
         self.expected_log.append(re.compile(regex))
 
-    def wait_log(self, regex, timeout=10):
-        """Waits until a line after the mark matches regex; returns it."""
+    def wait_log(self, regex, timeout=10, since_mark=True):
+        """Waits until a line after the mark (with since_mark=False: any
+        line of this Dovecot's log) matches regex; returns it."""
         rx = re.compile(regex)
         deadline = time.time() + timeout
         while time.time() < deadline:
-            for line in self.log_lines():
+            for line in self.log_lines(since_mark):
                 if rx.search(line):
                     return line
             time.sleep(0.05)
