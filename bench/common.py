@@ -70,6 +70,33 @@ def pin_children(dc, name, cpus, timeout=10):
     return pids
 
 
+def dovecot_cpu(dc, names=("lmtp", "auth", "log")):
+    """(CPU time in seconds, user + system, that dc's running processes
+    named in names, by default those a delivery uses, have used so far;
+    their pids). The difference of two calls is what they did in between
+    if no pid of the first call is missing from the second: a process
+    that ends takes its time with it. (The master's reaped children are
+    left out: they would count the IMAP processes that set a round up.)"""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    pids = set()
+    for stat in os.listdir("/proc"):
+        if not stat.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % stat) as f:
+                text = f.read()
+        except OSError:
+            continue
+        comm = text[text.index("(") + 1:text.rindex(")")]
+        # after the command: state [0], ppid [1], utime [11], stime [12]
+        fields = text[text.rindex(")") + 2:].split()
+        if int(fields[1]) == dc.proc.pid and comm in names:
+            total += int(fields[11]) + int(fields[12])
+            pids.add(int(stat))
+    return total / tick, pids
+
+
 def in_child(fn, *args):
     """Runs fn(*args) in a forked child process on CPU 0, where Dovecot's
     processes are (see pin()), and returns its result. For the LMTP client
@@ -176,13 +203,33 @@ def lmtp_rate(dc, messages, user="alice"):
     return len(messages) / elapsed
 
 
-def lmtp_latencies(dc, messages, user="alice"):
-    """Per-message LMTP delivery latencies in ms (one connection)."""
-    out = []
-    with smtplib.LMTP("127.0.0.1", dc.lmtp_port, timeout=120) as lmtp:
-        lmtp.ehlo("bench")
-        for msg in messages:
-            start = time.perf_counter()
-            lmtp.sendmail("sender@example.org", [user + "@example.com"], msg)
-            out.append((time.perf_counter() - start) * 1000.0)
-    return out
+def lmtp_interleaved(sides, messages):
+    """Delivers messages[i] to every side in turn, the order rotating with
+    i, each side over its own LMTP connection; sides: (Dovecot, recipient)
+    pairs, the recipient a string or a function of the message's index.
+    Returns each side's per-delivery latencies in ms. The sides take turns
+    message by message, so a machine that gets faster or slower during a
+    run moves all of them alike: that is the alternation of baseline and
+    candidate at its finest."""
+    conns = []
+    try:
+        for dc, _ in sides:
+            lmtp = smtplib.LMTP("127.0.0.1", dc.lmtp_port, timeout=120)
+            conns.append(lmtp)
+            lmtp.ehlo("bench")
+        out = [[] for _ in sides]
+        for i, msg in enumerate(messages):
+            for k in range(len(sides)):
+                side = (i + k) % len(sides)
+                rcpt = sides[side][1]
+                rcpt = rcpt(i) if callable(rcpt) else rcpt
+                start = time.perf_counter()
+                conns[side].sendmail("sender@example.org", [rcpt], msg)
+                out[side].append((time.perf_counter() - start) * 1000.0)
+        return out
+    finally:
+        for lmtp in conns:
+            try:
+                lmtp.quit()
+            except (OSError, smtplib.SMTPException):
+                lmtp.close()
