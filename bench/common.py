@@ -42,24 +42,32 @@ def pin(dc):
     return dc
 
 
+def dovecot_children(dc, names):
+    """{pid: fields of /proc/pid/stat after the command} of dc's master's
+    children whose command is in names. In fields, ppid is [1], utime [11]
+    and stime [12]."""
+    out = {}
+    for stat in os.listdir("/proc"):
+        if not stat.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % stat) as f:
+                text = f.read()
+        except OSError:
+            continue
+        comm = text[text.index("(") + 1:text.rindex(")")]
+        fields = text[text.rindex(")") + 2:].split()
+        if comm in names and int(fields[1]) == dc.proc.pid:
+            out[int(stat)] = fields
+    return out
+
+
 def pin_children(dc, name, cpus, timeout=10):
     """Moves Dovecot's process name (a child of its master, e.g. the Web
     Push service) to cpus. Waits for it to start."""
     deadline = time.time() + timeout
     while True:
-        pids = []
-        for stat in os.listdir("/proc"):
-            if not stat.isdigit():
-                continue
-            try:
-                with open("/proc/%s/stat" % stat) as f:
-                    text = f.read()
-            except OSError:
-                continue
-            comm = text[text.index("(") + 1:text.rindex(")")]
-            ppid = int(text[text.rindex(")") + 2:].split()[1])
-            if comm == name and ppid == dc.proc.pid:
-                pids.append(int(stat))
+        pids = list(dovecot_children(dc, (name,)))
         if pids or time.time() > deadline:
             break
         time.sleep(0.05)
@@ -71,30 +79,29 @@ def pin_children(dc, name, cpus, timeout=10):
 
 
 def dovecot_cpu(dc, names=("lmtp", "auth", "log")):
-    """(CPU time in seconds, user + system, that dc's running processes
-    named in names, by default those a delivery uses, have used so far;
-    their pids). The difference of two calls is what they did in between
-    if no pid of the first call is missing from the second: a process
-    that ends takes its time with it. (The master's reaped children are
-    left out: they would count the IMAP processes that set a round up.)"""
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0
-    pids = set()
-    for stat in os.listdir("/proc"):
-        if not stat.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % stat) as f:
-                text = f.read()
-        except OSError:
-            continue
-        comm = text[text.index("(") + 1:text.rindex(")")]
-        # after the command: state [0], ppid [1], utime [11], stime [12]
-        fields = text[text.rindex(")") + 2:].split()
-        if int(fields[1]) == dc.proc.pid and comm in names:
-            total += int(fields[11]) + int(fields[12])
-            pids.add(int(stat))
-    return total / tick, pids
+    """{pid: CPU ticks, user + system} of dc's running processes named in
+    names (by default those a delivery uses). cpu_between() turns two of
+    these into seconds."""
+    return {pid: int(f[11]) + int(f[12]) for pid, f in dovecot_children(dc, names).items()}
+
+
+def cpu_between(before, after):
+    """CPU seconds that the processes of the dovecot_cpu() snapshot after
+    used since the snapshot before: a process started in between counts
+    from its start; one that ended in between is left out (a process that
+    ends takes its time with it; the master's reaped children are not
+    counted, as they include the IMAP processes that set a round up)."""
+    ticks = sum(t - before.get(pid, 0) for pid, t in after.items())
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+# With this, each LMTP connection of a benchmark has an LMTP process of
+# its own. A process that serves many rounds makes all of them faster or
+# slower by up to 10 % (two Dovecots without plugins, the same messages in
+# turn, differed by 0.96 to 1.10 from run to run, steadily within a run);
+# a new one per round spreads that over the rounds, where medians take it
+# out (0.995 to 1.002).
+LMTP_PROCESS_PER_CONNECTION = "service lmtp {\n  service_count = 1\n}\n"
 
 
 def in_child(fn, *args):
@@ -203,20 +210,23 @@ def lmtp_rate(dc, messages, user="alice"):
     return len(messages) / elapsed
 
 
-def lmtp_interleaved(sides, messages):
+def lmtp_interleaved(sides, messages, measure=None):
     """Delivers messages[i] to every side in turn, the order rotating with
     i, each side over its own LMTP connection; sides: (Dovecot, recipient)
     pairs, the recipient a string or a function of the message's index.
     Returns each side's per-delivery latencies in ms. The sides take turns
     message by message, so a machine that gets faster or slower during a
     run moves all of them alike: that is the alternation of baseline and
-    candidate at its finest."""
+    candidate at its finest. measure: called once every connection is up
+    and again after the last delivery, before the connections close (while
+    their processes still run); then returns (latencies, its two results)."""
     conns = []
     try:
         for dc, _ in sides:
             lmtp = smtplib.LMTP("127.0.0.1", dc.lmtp_port, timeout=120)
             conns.append(lmtp)
             lmtp.ehlo("bench")
+        first = measure() if measure else None
         out = [[] for _ in sides]
         for i, msg in enumerate(messages):
             for k in range(len(sides)):
@@ -226,6 +236,8 @@ def lmtp_interleaved(sides, messages):
                 start = time.perf_counter()
                 conns[side].sendmail("sender@example.org", [rcpt], msg)
                 out[side].append((time.perf_counter() - start) * 1000.0)
+        if measure:
+            return out, (first, measure())
         return out
     finally:
         for lmtp in conns:

@@ -39,8 +39,8 @@ import sys
 import tempfile
 import time
 
-from common import VALGRIND, alternate, callgrind_conf, callgrind_total, in_child, \
-    lmtp_interleaved, lmtp_rate, machine, message, report
+from common import LMTP_PROCESS_PER_CONNECTION, VALGRIND, alternate, callgrind_conf, \
+    callgrind_total, in_child, lmtp_interleaved, lmtp_rate, machine, message, report
 from nginxrx import NginxReceiver
 from pushbench import Answer, PushSetup
 
@@ -251,7 +251,11 @@ def main():
                           "pushes sent by the LMTP process itself"), flush=True)
         # P2 counts what pushes cost this machine: its push service is
         # nginx, not the Python receiver (see nginxrx.py)
-        ps = PushSetup(service=service, rx=NginxReceiver().start() if name == "p2" else None)
+        # P3's two sides share one Dovecot: an LMTP process each per round
+        # (see common.LMTP_PROCESS_PER_CONNECTION)
+        conf = "mail_fsync = never\n" + (LMTP_PROCESS_PER_CONNECTION if name == "p3" else "")
+        ps = PushSetup(service=service, rx=NginxReceiver().start() if name == "p2" else None,
+                       extra_conf=conf)
         try:
             fn(ps)
         finally:
