@@ -152,23 +152,37 @@ def alternate(rounds, baseline, candidate):
     return b, c
 
 
-def report(name, unit, b, c, target=None, higher_is_better=True):
+def report(name, unit, b, c, target=None, higher_is_better=True, paired=False):
+    """Prints the medians of baseline values b and candidate values c, their
+    ratio, the rounds and the median of the per-round ratios. The verdict
+    is the ratio of the medians, or with paired (for sides that took turns
+    message by message, lmtp_interleaved()) the median of the per-round
+    ratios: round i of each side then ran in the same seconds, and its
+    ratio is one paired measurement. Returns the ratio the verdict used."""
     mb, mc = statistics.median(b), statistics.median(c)
     ratio = mc / mb if mb else float("inf")
+    # Round i of each side ran back to back (or, paired, in turns): their
+    # ratio is not moved by a machine that gets faster or slower during the
+    # run.
+    pairs = [y / x for x, y in zip(b, c) if x]
+    if paired:
+        ratio = statistics.median(pairs)
     verdict = ""
     if target is not None:
         ok = ratio >= target if higher_is_better else ratio <= target
         verdict = "  target %s %.2f: %s" % (">=" if higher_is_better else "<=", target,
                                              "met" if ok else "NOT met")
-    print("%s: baseline median %.1f %s, candidate median %.1f %s, ratio %.3f%s" %
-          (name, mb, unit, mc, unit, ratio, verdict))
+    if paired:
+        print("%s: median of the per-round ratios %.3f (%.3f to %.3f)%s" %
+              (name, ratio, min(pairs), max(pairs), verdict))
+        print("  baseline median %.1f %s, candidate median %.1f %s, ratio of the medians %.3f" %
+              (mb, unit, mc, unit, mc / mb if mb else float("inf")))
+    else:
+        print("%s: baseline median %.1f %s, candidate median %.1f %s, ratio %.3f%s" %
+              (name, mb, unit, mc, unit, ratio, verdict))
     print("  rounds baseline: %s" % ", ".join("%.1f" % x for x in b))
     print("  rounds candidate: %s" % ", ".join("%.1f" % x for x in c))
-    # Round i of each side ran back to back: their ratio is not moved by a
-    # machine that gets faster or slower during the run. Printed to show
-    # the drift; the verdict above stays the ratio of the medians.
-    pairs = [y / x for x, y in zip(b, c) if x]
-    if pairs:
+    if pairs and not paired:
         print("  median of the per-round ratios: %.3f (%.3f to %.3f)" %
               (statistics.median(pairs), min(pairs), max(pairs)))
     sys.stdout.flush()
@@ -210,7 +224,7 @@ def lmtp_rate(dc, messages, user="alice"):
     return len(messages) / elapsed
 
 
-def lmtp_interleaved(sides, messages, measure=None):
+def lmtp_interleaved(sides, messages, measure=None, warmup=0):
     """Delivers messages[i] to every side in turn, the order rotating with
     i, each side over its own LMTP connection; sides: (Dovecot, recipient)
     pairs, the recipient a string or a function of the message's index.
@@ -219,23 +233,28 @@ def lmtp_interleaved(sides, messages, measure=None):
     run moves all of them alike: that is the alternation of baseline and
     candidate at its finest. measure: called once every connection is up
     and again after the last delivery, before the connections close (while
-    their processes still run); then returns (latencies, its two results)."""
+    their processes still run); then returns (latencies, its two results).
+    warmup: the first so many messages are delivered untimed (and before
+    measure's first call), leaving out what a new LMTP process does once."""
     conns = []
     try:
         for dc, _ in sides:
             lmtp = smtplib.LMTP("127.0.0.1", dc.lmtp_port, timeout=120)
             conns.append(lmtp)
             lmtp.ehlo("bench")
-        first = measure() if measure else None
+        first = None
         out = [[] for _ in sides]
         for i, msg in enumerate(messages):
+            if i == warmup and measure:
+                first = measure()
             for k in range(len(sides)):
                 side = (i + k) % len(sides)
                 rcpt = sides[side][1]
                 rcpt = rcpt(i) if callable(rcpt) else rcpt
                 start = time.perf_counter()
                 conns[side].sendmail("sender@example.org", [rcpt], msg)
-                out[side].append((time.perf_counter() - start) * 1000.0)
+                if i >= warmup:
+                    out[side].append((time.perf_counter() - start) * 1000.0)
         if measure:
             return out, (first, measure())
         return out
