@@ -42,32 +42,12 @@ def pin(dc):
     return dc
 
 
-def dovecot_children(dc, names):
-    """{pid: fields of /proc/pid/stat after the command} of dc's master's
-    children whose command is in names. In fields, ppid is [1], utime [11]
-    and stime [12]."""
-    out = {}
-    for stat in os.listdir("/proc"):
-        if not stat.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % stat) as f:
-                text = f.read()
-        except OSError:
-            continue
-        comm = text[text.index("(") + 1:text.rindex(")")]
-        fields = text[text.rindex(")") + 2:].split()
-        if comm in names and int(fields[1]) == dc.proc.pid:
-            out[int(stat)] = fields
-    return out
-
-
 def pin_children(dc, name, cpus, timeout=10):
     """Moves Dovecot's process name (a child of its master, e.g. the Web
     Push service) to cpus. Waits for it to start."""
     deadline = time.time() + timeout
     while True:
-        pids = list(dovecot_children(dc, (name,)))
+        pids = list(dc.children((name,)))
         if pids or time.time() > deadline:
             break
         time.sleep(0.05)
@@ -82,7 +62,7 @@ def dovecot_cpu(dc, names=("lmtp", "auth", "log")):
     """{pid: CPU ticks, user + system} of dc's running processes named in
     names (by default those a delivery uses). cpu_between() turns two of
     these into seconds."""
-    return {pid: int(f[11]) + int(f[12]) for pid, f in dovecot_children(dc, names).items()}
+    return {pid: int(f[11]) + int(f[12]) for pid, f in dc.children(names).items()}
 
 
 def cpu_between(before, after):

@@ -75,20 +75,7 @@ class ServicePushStats(ServiceMode, events.PushStats):
 
 def service_pids(dc):
     """PIDs of the webpush processes of Dovecot dc."""
-    out = []
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % pid) as f:
-                text = f.read()
-        except OSError:
-            continue
-        comm = text[text.index("(") + 1:text.rindex(")")]
-        ppid = int(text[text.rindex(")") + 2:].split()[1])
-        if comm == "webpush" and ppid == dc.proc.pid:
-            out.append(int(pid))
-    return out
+    return list(dc.children(("webpush",)))
 
 
 class ServiceProcess(ServiceMode, wpp.PushCase):

@@ -426,6 +426,25 @@ plugin {{
     def read_log(self):
         return self.read_file("dovecot.log")
 
+    def children(self, names):
+        """{pid: fields of /proc/pid/stat after the command} of this
+        Dovecot's master's child processes whose command is in names. In
+        fields, ppid is [1], utime [11] and stime [12]."""
+        out = {}
+        for pid in os.listdir("/proc"):
+            if not pid.isdigit():
+                continue
+            try:
+                with open("/proc/%s/stat" % pid) as f:
+                    text = f.read()
+            except OSError:
+                continue
+            comm = text[text.index("(") + 1:text.rindex(")")]
+            fields = text[text.rindex(")") + 2:].split()
+            if comm in names and int(fields[1]) == self.proc.pid:
+                out[int(pid)] = fields
+        return out
+
     def log_lines(self, since_mark=True):
         text = self.read_log()
         if since_mark:
