@@ -1,8 +1,9 @@
-"""Shared pieces of the benchmarks: alternating rounds, medians, ratios.
+"""Shared pieces of the benchmarks: sides that take turns, medians, ratios.
 
-These machines are noisy: every benchmark alternates baseline and
-candidate rounds in the same run and reports medians, so the printed ratio
-compares like with like. No benchmark asserts a time."""
+These machines are noisy: every benchmark measures its baseline and its
+candidate in the same run, taking turns (P1, P2, P3 message by message,
+lmtp_interleaved(); P4 by rounds, alternate()), and reports medians, so
+the printed ratio compares like with like. No benchmark asserts a time."""
 
 import os
 import platform
