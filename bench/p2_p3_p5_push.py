@@ -15,7 +15,7 @@ P2 push fan-out: deliveries per second with 3 validated subscriptions per
    ratios. The Web Push service works on CPU 1 while the deliveries go on
    on CPU 0, for both sides: whether its work slows the deliveries that
    follow a pushed one is measured in every round and printed (see p2()).
-   The receiver is nginx (nginxrx.py); it neither verifies nor decrypts
+   The receiver is nginx (coitest/nginxrx.py); it neither verifies nor decrypts
    (a remote push service costs this machine nothing). A round ends when
    its last push has arrived; how long after the last delivery that was is
    printed too.
@@ -48,7 +48,7 @@ import time
 
 from common import LMTP_PROCESS_PER_CONNECTION, VALGRIND, callgrind_conf, \
     callgrind_total, in_child, lmtp_interleaved, lmtp_rate, machine, message, report
-from nginxrx import NginxReceiver
+from coitest.nginxrx import NginxReceiver
 from pushbench import Answer, PushSetup
 
 # P2 and P3: rounds long enough that a round is like a real LMTP session;
@@ -324,7 +324,7 @@ def main():
         print("%s: %s" % (name.upper(), "with the Web Push service" if service else
                           "pushes sent by the LMTP process itself"), flush=True)
         # P2 counts what pushes cost this machine: its push service is
-        # nginx, not the Python receiver (see nginxrx.py)
+        # nginx, not the Python receiver (see coitest/nginxrx.py)
         # P2 and P3: a new LMTP process for every round's connection (see
         # common.LMTP_PROCESS_PER_CONNECTION): a process that served every
         # round of one side made that side faster or slower throughout

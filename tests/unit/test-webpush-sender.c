@@ -227,6 +227,39 @@ static void test_retry_after_parse(void)
 	test_end();
 }
 
+static void test_status_line_is_final(void)
+{
+	static const struct {
+		const char *line;
+		bool final;
+	} tests[] = {
+		{ "HTTP/1.1 201 Created\r\n", TRUE },
+		{ "HTTP/2 201\r\n", TRUE },
+		{ "HTTP/2 413 \r\n", TRUE },
+		{ "HTTP/1.1 200\r\n", TRUE },
+		{ "HTTP/1.1 999 x\r\n", TRUE },
+		{ "HTTP/1.1 100 Continue\r\n", FALSE },
+		{ "HTTP/2 103\r\n", FALSE },
+		{ "HTTP/1.1 2010 x\r\n", FALSE },
+		{ "HTTP/1.1 20 x\r\n", FALSE },
+		{ "HTTP/1.1 20x\r\n", FALSE },
+		{ "HTTP/1.1\r\n", FALSE },
+		{ "HTTP/1.1 \r\n", FALSE },
+		{ "", FALSE },
+	};
+	unsigned int i;
+
+	test_begin("webpush status line of a final answer");
+	for (i = 0; i < N_ELEMENTS(tests); i++) {
+		test_assert_idx(webpush_http_status_line_is_final(
+			tests[i].line, strlen(tests[i].line)) == tests[i].final, i);
+	}
+	/* only len octets count */
+	test_assert(!webpush_http_status_line_is_final("HTTP/2 201", 8));
+	test_assert(webpush_http_status_line_is_final("HTTP/2 2015", 10));
+	test_end();
+}
+
 int main(void)
 {
 	static void (*const test_functions[])(void) = {
@@ -237,6 +270,7 @@ int main(void)
 		test_classify,
 		test_retry_delay,
 		test_retry_after_parse,
+		test_status_line_is_final,
 		NULL
 	};
 	return test_run(test_functions);

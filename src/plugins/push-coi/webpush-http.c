@@ -40,6 +40,10 @@ struct webpush_http_request {
 	buffer_t *body;
 	bool have_retry_after;
 	unsigned int retry_after_secs;
+	/* The status line of a final answer (not 1xx) came, and then the end
+	   of its header block: the answer is decided, whatever happens to
+	   the rest of the exchange. */
+	bool final_answer, final_answer_complete;
 	/* Why the last address was refused ("" when none was). */
 	string_t *refused;
 	char errbuf[CURL_ERROR_SIZE];
@@ -258,6 +262,25 @@ webpush_http_curl_write(char *data, size_t size, size_t nmemb, void *userp)
 	return len;
 }
 
+bool webpush_http_status_line_is_final(const char *line, size_t len)
+{
+	const char *end = line + len, *p = line;
+	unsigned int code = 0, digits = 0;
+
+	while (p < end && *p != ' ')
+		p++;
+	while (p < end && *p == ' ')
+		p++;
+	for (; p < end && *p >= '0' && *p <= '9'; p++) {
+		if (++digits > 3)
+			return FALSE;
+		code = code * 10 + (*p - '0');
+	}
+	if (p < end && *p != ' ' && *p != '\r' && *p != '\n')
+		return FALSE;
+	return digits == 3 && code >= 200;
+}
+
 bool webpush_http_parse_retry_after(const char *value, time_t now,
 				    unsigned int *secs_r)
 {
@@ -282,6 +305,16 @@ webpush_http_curl_header(char *data, size_t size, size_t nitems, void *userp)
 	if (len >= 5 && strncasecmp(data, "HTTP/", 5) == 0) {
 		/* a new answer (after 1xx): forget the headers of the last */
 		req->have_retry_after = FALSE;
+		req->final_answer =
+			webpush_http_status_line_is_final(data, len);
+		req->final_answer_complete = FALSE;
+		return len;
+	}
+	if ((len == 2 && data[0] == '\r' && data[1] == '\n') ||
+	    (len == 1 && data[0] == '\n')) {
+		/* the end of the header block */
+		if (req->final_answer)
+			req->final_answer_complete = TRUE;
 		return len;
 	}
 	if (len > 12 && strncasecmp(data, "Retry-After:", 12) == 0) T_BEGIN {
@@ -432,9 +465,20 @@ webpush_http_request_finish(struct webpush_http_request *req, CURLcode result)
 	char *remote_ip = NULL;
 
 	i_zero(&resp);
-	if (result == CURLE_OK) {
+	/* A push service may send its whole answer before it has read the
+	   whole push, and then reset the HTTP/2 stream (RFC 9113 8.1: with
+	   NO_ERROR, which the client must not treat as a failure); libcurl
+	   7.88 reports that reset as an error. Once the header block of a
+	   final answer has come, its status is the answer: taking the reset
+	   for a failure would send a push that was accepted once more. */
+	if (result == CURLE_OK || req->final_answer_complete) {
 		(void)curl_easy_getinfo(req->easy, CURLINFO_RESPONSE_CODE, &status);
 		resp.status = status < 0 || status > 999 ? 0 : (unsigned int)status;
+		if (result != CURLE_OK && resp.status != 0) {
+			e_debug(req->event, "Answer %ld came whole; the exchange "
+				"then ended with: %s", status,
+				curl_easy_strerror(result));
+		}
 	}
 	(void)curl_easy_getinfo(req->easy, CURLINFO_PRIMARY_IP, &remote_ip);
 	resp.remote_ip = remote_ip == NULL ? "" : t_strdup(remote_ip);

@@ -107,6 +107,12 @@ unsigned int webpush_http_client_pending(struct webpush_http_client *client);
 bool webpush_http_client_wait(struct webpush_http_client *client,
 			      unsigned int max_msecs);
 
+/* TRUE when line (len octets, as libcurl gives it to a header callback:
+   "HTTP/<version> <code>[ <reason>]" and CRLF) is the status line of a
+   final answer (code 200 to 999); FALSE for 1xx or a line that is not
+   one. */
+bool webpush_http_status_line_is_final(const char *line, size_t len);
+
 /* Parses a Retry-After value (delta-seconds or HTTP date, RFC 9110) at
    time now. Returns FALSE when it is neither. A date in the past is 0. */
 bool webpush_http_parse_retry_after(const char *value, time_t now,

@@ -171,6 +171,12 @@ class WebPushTestCase(DovecotTestCase):
         return {}
 
     @classmethod
+    def make_receiver(cls):
+        """The started push receiver (with_receiver): by default the
+        Python one, which verifies VAPID and decrypts every push."""
+        return PushReceiver().start()
+
+    @classmethod
     def setUpClass(cls):
         cls.keydir = tempfile.mkdtemp(prefix="coitest-webpush-")
         os.chmod(cls.keydir, 0o755)
@@ -182,7 +188,7 @@ class WebPushTestCase(DovecotTestCase):
             "webpush_vapid_subject": cls.vapid_subject,
         }
         if cls.with_receiver:
-            cls.rx = PushReceiver().start()
+            cls.rx = cls.make_receiver()
             settings.update(receiver_settings(cls.keydir, cls.rx))
         settings.update(cls.extra_settings())
         args = dict(PUSH_PLUGINS)
