@@ -262,6 +262,93 @@ class ServiceProcess(ServiceMode, wpp.PushCase):
         self.assertEqual(self.wait_payloads("sv3-phone", 1)[0]["subject"],
                          "after the hostile lines")
 
+    def settings_fields(self, ttl):
+        """A settings line's fields for pushes to the receiver; ttl makes
+        each one different (the service keeps one profile per line)."""
+        return ["webpush_ca_file", os.path.join(self.keydir, "ca.pem"),
+                "webpush_vapid_key", self.vapid_key_path,
+                "webpush_vapid_subject", self.vapid_subject,
+                "webpush_allowed_networks", "127.0.0.1",
+                "webpush_ttl", str(ttl)]
+
+    def raw_push(self, user, name):
+        """A push to receiver path name as a mail process hands it over
+        (push_line()), for user's subscription name-subscription."""
+        sub = self.subscribe(self.imap(user), user, name)
+        endpoint = self.rx.endpoint(name)
+        keys = json.loads(sub.subscription_json(endpoint))["resource"]["keys"]
+        return {"id": 1, "owner": user, "subscription": name + "-subscription",
+                "endpoint": endpoint, "p256dh": keys["p256dh"].rstrip("="),
+                "auth": keys["auth"].rstrip("=")}
+
+    def send_with_settings(self, f, ttl, push):
+        """Sends a settings line and push; returns the push's outcome
+        fields, or None when the service disconnected instead."""
+        try:
+            f.write(self.job_line("SETTINGS", *self.settings_fields(ttl)))
+            f.write(self.push_line(push))
+            line = f.readline()
+        except (BrokenPipeError, ConnectionResetError):
+            return None
+        if line == b"":
+            return None
+        return [tabunescape(x) for x in line.decode().rstrip("\n").split("\t")]
+
+    def test_settings_beyond_the_limit_replace_idle_ones(self):
+        """The service keeps at most 64 settings profiles (one per domain
+        where each has its own VAPID key, say): beyond that it forgets one
+        that no connected mail process uses and that has no push left,
+        instead of refusing the new settings."""
+        push = self.raw_push("sv5", "sv5-phone")
+        s, f = self.connect_service()
+        self.read_line(f)
+        for i in range(80):
+            out = self.send_with_settings(f, 1000 + i, dict(push, id=i + 1))
+            self.assertEqual(out[:3] if out else out, ["OUTCOME", str(i + 1), "delivered"])
+        s.close()
+        reqs = self.rx.wait_requests("sv5-phone", 81)
+        self.assertEqual([r.headers["ttl"] for r in reqs[1:]],
+                         [str(1000 + i) for i in range(80)])
+
+    def test_settings_in_use_are_kept(self):
+        """Profiles that connected mail processes use are never forgotten:
+        with 64 of them in use, new settings are refused with a clear
+        error; once one of those processes is gone, they are taken."""
+        push = self.raw_push("sv6", "sv6-phone")
+        self.dc.expect_log(r"webpush: Error: .*more than 64 different settings of push_coi in "
+                           r"use at once .*: disconnecting the mail process")
+        conns = []
+        refused = None
+        try:
+            for i in range(70):
+                s, f = self.connect_service()
+                self.read_line(f)
+                out = self.send_with_settings(f, 5000 + i, dict(push, id=i + 1))
+                if out is None:
+                    refused = i
+                    s.close()
+                    break
+                self.assertEqual(out[:3], ["OUTCOME", str(i + 1), "delivered"])
+                conns.append(s)
+            # the test's Dovecot's own mail processes may hold a few
+            self.assertIsNotNone(refused)
+            self.assertGreaterEqual(refused, 60)
+            self.assertLessEqual(refused, 64)
+            conns.pop(0).close()
+            deadline = time.time() + 10
+            while True:
+                s, f = self.connect_service()
+                self.read_line(f)
+                out = self.send_with_settings(f, 5000 + refused, dict(push, id=100))
+                s.close()
+                if out is not None or time.time() > deadline:
+                    break
+                time.sleep(0.1)
+            self.assertEqual(out[:3] if out else out, ["OUTCOME", "100", "delivered"])
+        finally:
+            for s in conns:
+                s.close()
+
 
 def deliver_three(case, user, tag):
     """Subscribes user (receiver path <user>-phone) and delivers three

@@ -49,7 +49,12 @@
    CPU that is busy all the time pushes wait. */
 #define WEBPUSH_SERVICE_DEFAULT_NICE 10
 
-/* Distinct settings (usually one per server) kept at most. */
+/* Distinct settings (usually one per server, one per domain where the
+   userdb gives each its own VAPID key) kept at most. Beyond it, one that
+   no connected mail process uses and that has no push left is forgotten;
+   when all are still needed, a mail process with new settings is
+   disconnected, and the pushes it sent with them are lost (logged on
+   both sides). */
 #define WEBPUSH_SERVICE_MAX_PROFILES 64
 
 /* The pushes of one set of settings: one sender, one VAPID key. */
@@ -159,8 +164,64 @@ static void service_profile_init(struct webpush_profile *profile,
 		profile->error = i_strdup(error);
 }
 
+static void service_profile_free(struct webpush_profile *profile)
+{
+	if (profile->sender != NULL)
+		webpush_sender_deinit(&profile->sender);
+	if (profile->vapid != NULL)
+		webpush_vapid_unref(&profile->vapid);
+	pool_unref(&profile->pool);
+	i_free(profile->error);
+	i_free(profile->line);
+	i_free(profile);
+}
+
+static bool service_profile_in_use(struct webpush_profile *profile)
+{
+	struct webpush_service_client *client;
+	struct connection *conn;
+
+	for (conn = service_clients->connections; conn != NULL;
+	     conn = conn->next) {
+		client = container_of(conn, struct webpush_service_client,
+				      conn);
+		if (client->profile == profile)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/* Frees a profile that no connected mail process uses and whose sender
+   has nothing left to do (nothing in flight, no retry waiting): its
+   settings come back as a new profile when a mail process sends them
+   again. Returns FALSE when every profile is still needed. */
+static bool service_profile_forget_idle(void)
+{
+	struct hash_iterate_context *iter;
+	struct webpush_profile *profile, *idle = NULL;
+	char *line;
+
+	iter = hash_table_iterate_init(service_profiles);
+	while (idle == NULL && hash_table_iterate(iter, service_profiles,
+						  &line, &profile)) {
+		if ((profile->sender == NULL ||
+		     webpush_sender_pending(profile->sender) == 0) &&
+		    !service_profile_in_use(profile))
+			idle = profile;
+	}
+	hash_table_iterate_deinit(&iter);
+	if (idle == NULL)
+		return FALSE;
+	e_debug(service_event, "Forgetting the settings of no connected mail "
+		"process, with no push left: %u is the most kept",
+		WEBPUSH_SERVICE_MAX_PROFILES);
+	hash_table_remove(service_profiles, idle->line);
+	service_profile_free(idle);
+	return TRUE;
+}
+
 /* The profile of a settings line: an existing one, or a new one. NULL
-   (with error_r) when there are too many. */
+   (with error_r) when there are too many that are still needed. */
 static struct webpush_profile *
 service_profile_get(const char *line, const char *const *settings,
 		    const char **error_r)
@@ -170,9 +231,12 @@ service_profile_get(const char *line, const char *const *settings,
 	profile = hash_table_lookup(service_profiles, line);
 	if (profile != NULL)
 		return profile;
-	if (hash_table_count(service_profiles) >= WEBPUSH_SERVICE_MAX_PROFILES) {
+	if (hash_table_count(service_profiles) >= WEBPUSH_SERVICE_MAX_PROFILES &&
+	    !service_profile_forget_idle()) {
 		*error_r = t_strdup_printf("more than %u different settings "
-			"of push_coi", WEBPUSH_SERVICE_MAX_PROFILES);
+			"of push_coi in use at once (by connected mail processes, "
+			"or with pushes still being sent)",
+			WEBPUSH_SERVICE_MAX_PROFILES);
 		return NULL;
 	}
 	profile = i_new(struct webpush_profile, 1);
@@ -186,18 +250,6 @@ service_profile_get(const char *line, const char *const *settings,
 	}
 	hash_table_insert(service_profiles, profile->line, profile);
 	return profile;
-}
-
-static void service_profile_free(struct webpush_profile *profile)
-{
-	if (profile->sender != NULL)
-		webpush_sender_deinit(&profile->sender);
-	if (profile->vapid != NULL)
-		webpush_vapid_unref(&profile->vapid);
-	pool_unref(&profile->pool);
-	i_free(profile->error);
-	i_free(profile->line);
-	i_free(profile);
 }
 
 static void
