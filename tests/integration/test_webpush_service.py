@@ -13,6 +13,7 @@ reached, and the service survives hostile lines on its socket."""
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -79,6 +80,14 @@ def service_pids(dc):
 
 
 class ServiceProcess(ServiceMode, wpp.PushCase):
+    """With the push_coi category's debug lines in the log (the service's
+    own among them)."""
+
+    @classmethod
+    def extra_args(cls):
+        args = dict(super().extra_args())
+        args["extra_conf"] = args.get("extra_conf", "") + "log_debug = category=push-coi\n"
+        return args
 
     def test_one_process_sends_the_pushes_of_every_mail_process(self):
         """The pushes of IMAP (validation), of separate LMTP sessions and
@@ -309,6 +318,19 @@ class ServiceProcess(ServiceMode, wpp.PushCase):
         reqs = self.rx.wait_requests("sv5-phone", 81)
         self.assertEqual([r.headers["ttl"] for r in reqs[1:]],
                          [str(1000 + i) for i in range(80)])
+        # every profile has its own sender, all of them one CA store (a
+        # copy of the system's CA bundle takes about 0.9 MB): it is loaded
+        # once at most, not 80 times
+        sent = r"webpush: Debug: .*Sending a push to subscription sv5-phone-subscription of sv5"
+        deadline = time.time() + 10
+        # (the validation push, then the 80)
+        while (len([x for x in self.dc.log_lines() if re.search(sent, x)]) < 81 and
+               time.time() < deadline):
+            time.sleep(0.05)
+        lines = self.dc.log_lines()
+        self.assertEqual(len([x for x in lines if re.search(sent, x)]), 81)
+        loads = [x for x in lines if re.search(r"webpush: Debug: .*Loaded the CA certificates", x)]
+        self.assertLessEqual(len(loads), 1, loads)
 
     def test_settings_in_use_are_kept(self):
         """Profiles that connected mail processes use are never forgotten:

@@ -69,7 +69,8 @@ struct webpush_http_client {
 	STACK_OF(X509) *ca_certs;
 	/* libcurl's default CA file and directory and the extra
 	   certificates, loaded once and given to every new TLS connection
-	   (libcurl would parse the whole CA bundle again for each one); NULL
+	   (libcurl would parse the whole CA bundle again for each one), and
+	   shared with the process's other clients of the same ca_file; NULL
 	   when they could not be loaded: libcurl then loads them itself and
 	   fails the connection as it does */
 	X509_STORE *ca_store;
@@ -84,6 +85,17 @@ struct webpush_http_client {
 	/* TRUE while webpush_http_client_wait() runs */
 	bool waiting;
 };
+
+/* A CA store (libcurl's CA bundle, about 0.9 MB, plus the certificates
+   of a webpush_ca_file) that the process's clients with the same
+   webpush_ca_file share: the Web Push service has one client per set of
+   settings. */
+struct webpush_http_shared_store {
+	char *ca_file; /* "" for none */
+	X509_STORE *store;
+	unsigned int clients;
+};
+static ARRAY(struct webpush_http_shared_store) webpush_http_shared_stores;
 
 static void webpush_http_check_done(struct webpush_http_client *client);
 
@@ -566,9 +578,9 @@ webpush_http_connect_to(struct webpush_http_request *req, const char *url,
 
 /* Loads what libcurl verifies TLS peers with (its default CA file and
    directory, as it would load them for each connection, and the extra
-   certificates) into client->ca_store, once. Leaves it NULL when that
-   fails or libcurl's defaults cannot be told. */
-static void webpush_http_load_ca_store(struct webpush_http_client *client)
+   certificates of client). Returns NULL when that fails or libcurl's
+   defaults cannot be told. */
+static X509_STORE *webpush_http_load_ca_store(struct webpush_http_client *client)
 {
 	CURL *easy;
 	char *cainfo = NULL, *capath = NULL;
@@ -577,12 +589,12 @@ static void webpush_http_load_ca_store(struct webpush_http_client *client)
 
 	easy = curl_easy_init();
 	if (easy == NULL)
-		return;
+		return NULL;
 	if (curl_easy_getinfo(easy, CURLINFO_CAINFO, &cainfo) != CURLE_OK ||
 	    curl_easy_getinfo(easy, CURLINFO_CAPATH, &capath) != CURLE_OK ||
 	    (cainfo == NULL && capath == NULL)) {
 		curl_easy_cleanup(easy);
-		return;
+		return NULL;
 	}
 	store = X509_STORE_new();
 	if (store == NULL ||
@@ -594,20 +606,82 @@ static void webpush_http_load_ca_store(struct webpush_http_client *client)
 			capath == NULL ? "" : capath);
 		X509_STORE_free(store);
 		curl_easy_cleanup(easy);
-		return;
+		return NULL;
 	}
 	curl_easy_cleanup(easy);
 	for (i = 0; i < sk_X509_num(client->ca_certs); i++) {
 		if (X509_STORE_add_cert(store,
 					sk_X509_value(client->ca_certs, i)) != 1) {
 			X509_STORE_free(store);
-			return;
+			return NULL;
 		}
 	}
 	/* as libcurl sets them on the stores it loads for peer checks */
 	X509_STORE_set_flags(store, X509_V_FLAG_TRUSTED_FIRST |
 			     X509_V_FLAG_PARTIAL_CHAIN);
-	client->ca_store = store;
+	e_debug(client->event, "Loaded the CA certificates%s%s",
+		client->set.ca_file == NULL ? "" : " and webpush_ca_file ",
+		client->set.ca_file == NULL ? "" : client->set.ca_file);
+	return store;
+}
+
+/* The store of client's CA certificates (a reference of its own), shared
+   with the process's other clients of the same webpush_ca_file; NULL
+   when it cannot be loaded. A file that changes while the process runs
+   is read again only once no client uses the store made of it. */
+static X509_STORE *webpush_http_shared_store_get(struct webpush_http_client *client)
+{
+	struct webpush_http_shared_store *shared;
+	const char *key = client->set.ca_file == NULL ? "" : client->set.ca_file;
+	X509_STORE *store;
+
+	if (!array_is_created(&webpush_http_shared_stores))
+		i_array_init(&webpush_http_shared_stores, 4);
+	array_foreach_modifiable(&webpush_http_shared_stores, shared) {
+		if (strcmp(shared->ca_file, key) != 0)
+			continue;
+		if (X509_STORE_up_ref(shared->store) != 1)
+			return NULL;
+		shared->clients++;
+		return shared->store;
+	}
+	store = webpush_http_load_ca_store(client);
+	/* the list's reference */
+	if (store == NULL || X509_STORE_up_ref(store) != 1) {
+		X509_STORE_free(store);
+		return NULL;
+	}
+	shared = array_append_space(&webpush_http_shared_stores);
+	shared->ca_file = i_strdup(key);
+	shared->store = store;
+	shared->clients = 1;
+	return store;
+}
+
+/* Drops client's store: the list lets it go with its last client. */
+static void webpush_http_shared_store_release(X509_STORE **_store)
+{
+	struct webpush_http_shared_store *shared;
+	X509_STORE *store = *_store;
+	unsigned int i, count;
+
+	if (store == NULL)
+		return;
+	*_store = NULL;
+	shared = array_get_modifiable(&webpush_http_shared_stores, &count);
+	for (i = 0; i < count; i++) {
+		if (shared[i].store != store)
+			continue;
+		if (--shared[i].clients == 0) {
+			X509_STORE_free(shared[i].store);
+			i_free(shared[i].ca_file);
+			array_delete(&webpush_http_shared_stores, i, 1);
+		}
+		break;
+	}
+	if (array_count(&webpush_http_shared_stores) == 0)
+		array_free(&webpush_http_shared_stores);
+	X509_STORE_free(store);
 }
 
 static bool
@@ -636,7 +710,7 @@ webpush_http_request_setup(struct webpush_http_request *req,
 	SETOPT(CURLOPT_SSL_VERIFYHOST, 2L);
 	if (!client->ca_store_loaded) {
 		client->ca_store_loaded = TRUE;
-		webpush_http_load_ca_store(client);
+		client->ca_store = webpush_http_shared_store_get(client);
 	}
 	if (client->ca_store != NULL) {
 		/* the store comes from webpush_http_curl_ssl_ctx() */
@@ -894,7 +968,7 @@ void webpush_http_client_deinit(struct webpush_http_client **_client)
 	timeout_remove(&client->to_curl);
 	if (client->ca_certs != NULL)
 		sk_X509_pop_free(client->ca_certs, X509_free);
-	X509_STORE_free(client->ca_store);
+	webpush_http_shared_store_release(&client->ca_store);
 	event_unref(&client->event);
 	pool_unref(&client->pool);
 	curl_global_cleanup();
