@@ -11,7 +11,7 @@ exceeded in Chats (test_filing.NoLoss*, NoLossQuota*)."""
 import re
 import threading
 
-from coitest import Dovecot, DovecotTestCase, message
+from coitest import DovecotTestCase, message
 from coitest.redis import Redis
 
 CHATS = "COI/Chats"

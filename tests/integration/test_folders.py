@@ -8,7 +8,7 @@ import os
 
 from coitest import DovecotTestCase, message, quote
 
-from test_metadata import ENABLED, FILTER, ROOT, MetadataMixin, tagged_text
+from test_metadata import ENABLED, FILTER, MetadataMixin, tagged_text
 
 CHATS = "COI/Chats"
 CONTACTS = "COI/Contacts"

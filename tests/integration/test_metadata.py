@@ -3,7 +3,7 @@ value rules): exact values and error texts, NIL, DEPTH, hostile values,
 with and without imap_metadata, per-user mailbox root, admin defaults, and
 deliveries that keep working with the configuration stored."""
 
-from coitest import DovecotTestCase, Literal, message, quote
+from coitest import DovecotTestCase, message, quote
 
 C = "/private/vendor/vendor.dovecot/coi/config"
 ENABLED = C + "/enabled"

@@ -6,10 +6,9 @@ import datetime
 import json
 import time
 
-from coitest import Literal, quote
+from coitest import quote
 from coitest.webpush import (SUBS, VAPID, WEBPUSH, WebPushTestCase, sub_entry,
                              validation_token)
-from coitest.pushreceiver import Subscriber
 
 SECRET = "coitest-validation-secret-0123456789"
 # RFC 8291 appendix A receiver key; the same point with Y's last bit flipped

@@ -16,7 +16,6 @@ import os
 import re
 import signal
 import socket
-import subprocess
 import time
 
 from coitest import message
@@ -25,7 +24,6 @@ from coitest.webpush import ServiceMode, tabescape, tabunescape
 import test_doveadm_webpush as dwp
 import test_events as events
 import test_webpush_push as wpp
-from test_webpush_push import sub_entry
 
 
 class ServiceValidationPush(ServiceMode, wpp.ValidationPush):

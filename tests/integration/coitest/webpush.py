@@ -15,7 +15,7 @@ import time
 
 from .case import DovecotTestCase
 from .dovecot import MAIL_UID, MAIL_GID, build_dir
-from .pushreceiver import PushReceiver, Subscriber, VapidKey
+from .pushreceiver import PushReceiver, VapidKey
 
 WEBPUSH = "/private/vendor/vendor.dovecot/webpush"
 VAPID = WEBPUSH + "/vapid"
