@@ -68,7 +68,6 @@ http {{
   client_body_temp_path {self.dir};
   keepalive_requests 1000000;
   keepalive_timeout 600s;
-  http2_max_requests 1000000;
   server {{
     listen 127.0.0.1:{self.port} ssl{" http2" if self.http2 else ""};
     ssl_certificate {self.ca.cert_file};
