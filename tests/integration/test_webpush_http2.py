@@ -11,35 +11,20 @@ connection it came on: pushes go over HTTP/2, share one connection
 WP-19). nginx neither verifies VAPID nor decrypts: the other tests do that,
 the same code makes the requests here."""
 
-import base64
 import time
 
 from coitest import message
 from coitest.nginxrx import SMALL_MAX, NginxReceiver
+from coitest.pushreceiver import b64u_decode
 from coitest.webpush import ServiceMode, WebPushTestCase, sub_entry, validation_token
 
 import test_webpush_http as wph
 
 
-def b64u_decode(text):
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
 class Http2ToolCase(wph.WebpushToolCase):
     @classmethod
     def make_receiver(cls):
-        return Http2Receiver().start()
-
-
-class Http2Receiver(NginxReceiver):
-    """nginx over HTTP/2, with the helpers WebpushToolCase uses."""
-
-    def __init__(self):
-        super().__init__(http2=True)
-
-    def reset(self):
-        # each test uses endpoint names of its own
-        pass
+        return NginxReceiver(http2=True).start()
 
 
 class Http2Transport(Http2ToolCase):

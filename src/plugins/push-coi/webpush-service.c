@@ -176,6 +176,14 @@ static void service_profile_free(struct webpush_profile *profile)
 	i_free(profile);
 }
 
+/* TRUE while the profile's sender has pushes in flight or retries
+   waiting. */
+static bool service_profile_busy(struct webpush_profile *profile)
+{
+	return profile->sender != NULL &&
+		webpush_sender_pending(profile->sender) > 0;
+}
+
 static bool service_profile_in_use(struct webpush_profile *profile)
 {
 	struct webpush_service_client *client;
@@ -204,8 +212,7 @@ static bool service_profile_forget_idle(void)
 	iter = hash_table_iterate_init(service_profiles);
 	while (idle == NULL && hash_table_iterate(iter, service_profiles,
 						  &line, &profile)) {
-		if ((profile->sender == NULL ||
-		     webpush_sender_pending(profile->sender) == 0) &&
+		if (!service_profile_busy(profile) &&
 		    !service_profile_in_use(profile))
 			idle = profile;
 	}
@@ -453,8 +460,7 @@ static bool service_idle_die(void)
 	iter = hash_table_iterate_init(service_profiles);
 	while (!busy && hash_table_iterate(iter, service_profiles, &line,
 					   &profile)) {
-		if (profile->sender != NULL &&
-		    webpush_sender_pending(profile->sender) > 0)
+		if (service_profile_busy(profile))
 			busy = TRUE;
 	}
 	hash_table_iterate_deinit(&iter);

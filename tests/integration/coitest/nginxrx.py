@@ -130,6 +130,10 @@ http {{
     def __exit__(self, *exc):
         self.stop()
 
+    def reset(self):
+        """Nothing to forget: nothing is scripted, and the requests of
+        each name are kept apart (tests use names of their own)."""
+
     def origin(self, host=None):
         return "https://%s:%d" % (host or "127.0.0.1", self.port)
 
